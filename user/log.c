@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+int log_verbosity = LOG_LVL_INFO;
+static FILE *log_file;
+static int log_stamp;
+
+static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	static const char *const names[] = { "error", "warning", "", "debug" };
+	FILE *f = log_file ? log_file : stderr;
+	size_t len = strlen(fmt);
+
+	if ((int)lvl > log_verbosity)
+		return;
+	if (log_stamp) {
+		struct timespec ts;
+		struct tm tm;
+		char buf[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(buf, sizeof(buf), "%F %T", &tm);
+		fprintf(f, "%s.%03ld ", buf, ts.tv_nsec / 1000000);
+	}
+	if (*names[lvl])
+		fprintf(f, "%s: ", names[lvl]);
+	vfprintf(f, fmt, ap);
+	if (len == 0 || fmt[len - 1] != '\n')
+		fputc('\n', f);
+	fflush(f);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(lvl, fmt, ap);
+	va_end(ap);
+}
+
+int log_open(const char *path)
+{
+	FILE *f;
+
+	if (!path) {
+		log_file = NULL;
+		log_stamp = 0;
+		return 0;
+	}
+	f = fopen(path, "ae");
+	if (!f)
+		return -1;
+	setvbuf(f, NULL, _IOLBF, 0);
+	log_file = f;
+	log_stamp = 1;
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level lvl = level == LIBBPF_WARN ? LOG_LVL_WARN :
+			     level == LIBBPF_INFO ? LOG_LVL_DEBUG : LOG_LVL_DEBUG + 1;
+
+	log_vmsg(lvl, fmt, ap);
+	return 0;
+}
+
+void log_hook_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}
