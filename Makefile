@@ -50,6 +50,7 @@ TEST_SH   := $(wildcard selftests/*.sh)
 
 .PHONY: all deps test unit e2e bench demo install clean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: lbctl $(TEST_BINS)
 

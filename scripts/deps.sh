@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-libnl-3-dev libnl-route-3-dev linux-libc-dev iproute2 ethtool iputils-ping
+libnl-3-dev libnl-route-3-dev linux-libc-dev libc6-dev-i386 iproute2 ethtool iputils-ping
 perl python3 curl keepalived nginx-light haproxy wrk procps psmisc"
 
 missing=""

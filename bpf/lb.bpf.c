@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbctl's data plane: direct-server-return load balancing in XDP.
+ *
+ * A packet for an active VIP service leaves on the same interface with only
+ * its Ethernet addresses rewritten (destination: the chosen real server,
+ * source: this interface) and XDP_TX; the real server holds the VIP on its
+ * loopback and answers the client itself. Everything else is XDP_PASS,
+ * byte for byte.
+ *
+ * Established flows cost one hash lookup (conntrack) plus array lookups
+ * reached by index from it: the backend, its service, the counters. Only a
+ * conntrack miss looks the service up by (VIP, port, proto) and consults
+ * its Maglev table.
+ */
+#include "lb_parse.h"
+#include "lb_maps.h"
+#include "lb_hash.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load; read-only afterwards, so the verifier
+ * folds them into constants. */
+const volatile __u8 if_mac[ETH_ALEN];
+
+#define NS_PER_SEC		1000000000ull
+/* last_seen is refreshed at most this often: writing a shared cache line
+ * on every packet would cost more than the lookup. */
+#define LAST_SEEN_GRANULE	(1ull << 30)
+
+static __always_inline int verdict_pass(struct lb_global_stats *g, __u64 *reason)
+{
+	(*reason)++;
+	g->verdict_pass++;
+	return XDP_PASS;
+}
+
+static __always_inline int verdict_drop(struct lb_global_stats *g, __u64 *reason,
+					__u32 svc_id)
+{
+	struct lb_counters *sc = bpf_map_lookup_elem(&service_stats, &svc_id);
+
+	if (sc)
+		sc->drops++;
+	(*reason)++;
+	g->verdict_drop++;
+	return XDP_DROP;
+}
+
+static __always_inline bool vip_active(const struct lb_flow *f)
+{
+	struct lb_vip_key k = { .family = f->family };
+	struct lb_vip *v;
+
+	__builtin_memcpy(k.addr, f->dst, sizeof(k.addr));
+	v = bpf_map_lookup_elem(&vips, &k);
+	return v && (v->flags & LB_VIP_F_ACTIVE);
+}
+
+/* A remembered backend is still good for its flow: same slot occupant,
+ * healthy, MAC known, its service active here. Weight is not checked:
+ * a drained backend keeps the flows it has. */
+static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
+						       struct lb_service **svcp,
+						       __u32 *svc_id)
+{
+	__u32 bid = c->backend_id;
+	struct lb_backend *be = bpf_map_lookup_elem(&backends, &bid);
+	struct lb_service *svc;
+
+	if (!be || be->gen != c->backend_gen ||
+	    (be->flags & LB_BE_F_USABLE) != LB_BE_F_USABLE)
+		return NULL;
+	*svc_id = be->svc_id;
+	svc = bpf_map_lookup_elem(&service_info, svc_id);
+	if (!svc || !(svc->flags & LB_SVC_F_ACTIVE))
+		return NULL;
+	*svcp = svc;
+	return be;
+}
+
+static __always_inline bool conn_expired(const struct lb_service *svc,
+					 const struct lb_conn *c, __u64 now)
+{
+	return svc->timeout_s && now - c->last_seen_ns > svc->timeout_s * NS_PER_SEC;
+}
+
+static __always_inline __u32 maglev_pick(const struct lb_service *svc, __u32 svc_id,
+					 const struct lb_flow *f)
+{
+	__u32 hash, idx, *bid;
+	void *table;
+
+	if (!svc->table_size)
+		return LB_BACKEND_NONE;
+	table = bpf_map_lookup_elem(&maglev, &svc_id);
+	if (!table)
+		return LB_BACKEND_NONE;
+	if (svc->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY))
+		hash = lb_hash_src(f->src);
+	else
+		hash = lb_hash_flow(f->src, f->dst, f->sport, f->dport, f->proto);
+	idx = hash % svc->table_size;
+	bid = bpf_map_lookup_elem(table, &idx);
+	return bid ? *bid : LB_BACKEND_NONE;
+}
+
+static __always_inline int forward(struct xdp_md *ctx, struct lb_global_stats *g,
+				   const struct lb_backend *be, __u32 bid,
+				   __u32 svc_id, bool new_flow)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u64 bytes = data_end - data;
+	struct lb_counters *c;
+
+	if ((void *)(eth + 1) > data_end)
+		return XDP_ABORTED;
+	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
+	eth->h_source[0] = if_mac[0];
+	eth->h_source[1] = if_mac[1];
+	eth->h_source[2] = if_mac[2];
+	eth->h_source[3] = if_mac[3];
+	eth->h_source[4] = if_mac[4];
+	eth->h_source[5] = if_mac[5];
+
+	c = bpf_map_lookup_elem(&backend_stats, &bid);
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+		c->new_flows += new_flow;
+	}
+	c = bpf_map_lookup_elem(&service_stats, &svc_id);
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+		c->new_flows += new_flow;
+	}
+	g->verdict_tx++;
+	return XDP_TX;
+}
+
+static __always_inline void frag_remember(const struct pkt *p)
+{
+	struct lb_frag_key k = {
+		.id = p->frag_id,
+		.proto = p->flow.proto,
+		.family = p->flow.family,
+	};
+	struct lb_frag v = { .sport = p->flow.sport, .dport = p->flow.dport };
+
+	__builtin_memcpy(k.src, p->flow.src, sizeof(k.src));
+	__builtin_memcpy(k.dst, p->flow.dst, sizeof(k.dst));
+	bpf_map_update_elem(&fragments, &k, &v, BPF_ANY);
+}
+
+/* Later fragments carry no ports: borrow them from the first fragment, so
+ * the whole datagram follows the flow's backend. A later fragment that
+ * arrives before its first cannot be placed and is dropped (counted). */
+static __always_inline bool frag_recall(struct pkt *p)
+{
+	struct lb_frag_key k = {
+		.id = p->frag_id,
+		.proto = p->flow.proto,
+		.family = p->flow.family,
+	};
+	struct lb_frag *v;
+
+	__builtin_memcpy(k.src, p->flow.src, sizeof(k.src));
+	__builtin_memcpy(k.dst, p->flow.dst, sizeof(k.dst));
+	v = bpf_map_lookup_elem(&fragments, &k);
+	if (!v)
+		return false;
+	p->flow.sport = v->sport;
+	p->flow.dport = v->dport;
+	return true;
+}
+
+static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 off = sizeof(*eth);
+	__be16 proto;
+
+	if ((void *)(eth + 1) > data_end)
+		return PARSE_PASS;
+	proto = eth->h_proto;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		struct lb_vlan_hdr *vh = (void *)(eth + 1);
+
+		if ((void *)(vh + 1) > data_end)
+			return PARSE_PASS;
+		proto = vh->proto;
+		off += sizeof(*vh);
+	}
+	if (proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(data, data_end, off, p);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(data, data_end, off, p);
+	return PARSE_PASS;
+}
+
+static __always_inline bool mac_is_ours(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *d = data;
+
+	if ((void *)(d + ETH_ALEN) > data_end)
+		return false;
+	return d[0] == if_mac[0] && d[1] == if_mac[1] && d[2] == if_mac[2] &&
+	       d[3] == if_mac[3] && d[4] == if_mac[4] && d[5] == if_mac[5];
+}
+
+SEC("xdp")
+int xdp_lb(struct xdp_md *ctx)
+{
+	struct lb_service *svc;
+	struct lb_backend *be;
+	struct lb_svc_key sk;
+	struct lb_svc_ref *ref;
+	struct lb_global_stats *g;
+	struct lb_conn *c, nc;
+	struct pkt p = {};
+	__u32 zero = 0, svc_id, bid;
+	bool affinity;
+	__u64 now;
+	int ret;
+
+	g = bpf_map_lookup_elem(&stats, &zero);
+	if (!g)
+		return XDP_PASS;
+	g->packets++;
+
+	/* A bridge floods unknown unicast to every port: forwarding a copy not
+	 * addressed to us would duplicate the flow on a second server. */
+	if (!mac_is_ours(ctx))
+		return verdict_pass(g, &g->pass_not_local);
+
+	ret = parse(ctx, &p);
+	if (ret == PARSE_PASS)
+		return verdict_pass(g, &g->pass_not_vip);
+	if (ret == PARSE_MALFORMED) {
+		if (vip_active(&p.flow))
+			return verdict_drop(g, &g->drop_malformed, LB_BACKEND_NONE);
+		return verdict_pass(g, &g->pass_not_vip);
+	}
+	if (p.kind == PKT_FRAG_LATER && !frag_recall(&p)) {
+		if (vip_active(&p.flow))
+			return verdict_drop(g, &g->drop_frag_unknown, LB_BACKEND_NONE);
+		return verdict_pass(g, &g->pass_not_vip);
+	}
+
+	/* Established flow: everything else is reached from the entry. */
+	c = bpf_map_lookup_elem(&conntrack, &p.flow);
+	if (c) {
+		be = conn_backend(c, &svc, &svc_id);
+		if (be) {
+			now = bpf_ktime_get_coarse_ns();
+			if (!conn_expired(svc, c, now)) {
+				if (now - c->last_seen_ns > LAST_SEEN_GRANULE)
+					c->last_seen_ns = now;
+				goto established;
+			}
+			g->conn_expired++;
+		} else {
+			g->conn_resteer++;
+		}
+	}
+
+	__builtin_memcpy(sk.addr, p.flow.dst, sizeof(sk.addr));
+	sk.port = p.flow.dport;
+	sk.proto = p.flow.proto;
+	sk.family = p.flow.family;
+	ref = bpf_map_lookup_elem(&services, &sk);
+	if (!ref)
+		return verdict_pass(g, &g->pass_not_vip);
+	svc_id = ref->svc_id;
+	svc = bpf_map_lookup_elem(&service_info, &svc_id);
+	if (!svc || !(svc->flags & LB_SVC_F_ACTIVE))
+		return verdict_pass(g, &g->pass_inactive);
+
+	/* Client affinity: one entry per (client, service), not per flow. */
+	affinity = svc->flags & LB_SVC_F_AFFINITY;
+	now = bpf_ktime_get_coarse_ns();
+	if (affinity) {
+		p.flow.sport = 0;
+		c = bpf_map_lookup_elem(&conntrack, &p.flow);
+		if (c) {
+			__u32 owner;
+			struct lb_service *osvc;
+
+			be = conn_backend(c, &osvc, &owner);
+			if (be && owner == svc_id && !conn_expired(svc, c, now)) {
+				c->last_seen_ns = now;
+				goto established;
+			}
+		}
+	}
+
+	bid = maglev_pick(svc, svc_id, &p.flow);
+	be = bpf_map_lookup_elem(&backends, &bid);
+	/* The table may name a backend that went away a moment ago, before
+	 * the new table was published: better a drop than a wrong server. */
+	if (!be || (be->flags & LB_BE_F_USABLE) != LB_BE_F_USABLE || be->svc_id != svc_id)
+		return verdict_drop(g, &g->drop_no_backend, svc_id);
+
+	g->conn_miss++;
+	/* ICMP errors follow a flow; they do not start one. */
+	if (p.kind != PKT_ICMP_ERR) {
+		nc.backend_id = bid;
+		nc.backend_gen = be->gen;
+		nc.last_seen_ns = now;
+		bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
+	} else {
+		g->icmp_steered++;
+	}
+	if (p.kind == PKT_FRAG_FIRST) {
+		g->fragments++;
+		frag_remember(&p);
+	} else if (p.kind == PKT_FRAG_LATER) {
+		g->fragments++;
+	}
+	return forward(ctx, g, be, bid, svc_id, p.kind != PKT_ICMP_ERR);
+
+established:
+	g->conn_hit++;
+	bid = c->backend_id;
+	if (p.kind == PKT_ICMP_ERR)
+		g->icmp_steered++;
+	else if (p.kind == PKT_FRAG_FIRST) {
+		g->fragments++;
+		frag_remember(&p);
+	} else if (p.kind == PKT_FRAG_LATER)
+		g->fragments++;
+	return forward(ctx, g, be, bid, svc_id, false);
+}
