@@ -189,12 +189,13 @@ struct cfg_global {
 	uint64_t garp_master_delay_us;	/* defaults for instances */
 	unsigned int garp_master_repeat;
 	uint64_t garp_master_refresh_us;
+	unsigned int garp_master_refresh_repeat; /* vrrp_garp_master_refresh_repeat, default 1 */
 	/* lbctl's own keywords (in global_defs, warned about by keepalived -t) */
 	char textfile[256];		/* lbctl_textfile PATH: Prometheus output */
 	uint64_t textfile_interval_us;	/* lbctl_textfile_interval, default 5 s */
 	uint32_t conn_max;		/* lbctl_conn_max, default LB_CONN_MAX */
-	uint32_t max_services;		/* lbctl_max_services */
-	uint32_t max_backends;		/* lbctl_max_backends */
+	uint32_t max_services;		/* lbctl_max_services, default LB_MAX_SERVICES */
+	uint32_t max_backends;		/* lbctl_max_backends, default LB_MAX_BACKENDS */
 };
 
 struct cfg {

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Small pieces of the config reader: value parsing (integers, keepalived
+ * timers, booleans, addresses), shell-like splitting of script command
+ * lines, and freeing a struct cfg.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg_lex.h"
+
+int cfg_parse_ll(const char *s, long long *out)
+{
+	const char *p = s;
+	unsigned long long v = 0;
+	bool neg = false;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (!*p)
+		return -EINVAL;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (unsigned long long)INT64_MAX / 10)
+			return -ERANGE;
+		v = v * 10 + (*p - '0');
+		if (v > (unsigned long long)INT64_MAX)
+			return -ERANGE;
+	}
+	*out = neg ? -(long long)v : (long long)v;
+	return 0;
+}
+
+/*
+ * keepalived's <TIMER>: seconds with up to six decimals. Parsed by hand:
+ * through a double, 0.01 would not come out as exactly 10000 us.
+ */
+int cfg_parse_timer(const char *s, uint64_t *us)
+{
+	uint64_t whole = 0, frac = 0;
+	int nw = 0, nf = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++, nw++) {
+		if (nw >= 10)
+			return -ERANGE;
+		whole = whole * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, nf++) {
+			if (nf >= 6)
+				return -EINVAL;	/* finer than the microsecond */
+			frac = frac * 10 + (*p - '0');
+		}
+	}
+	if (*p || nw + nf == 0)
+		return -EINVAL;
+	for (; nf < 6; nf++)
+		frac *= 10;
+	*us = whole * 1000000 + frac;
+	return 0;
+}
+
+const char *cfg_fmt_timer(uint64_t us, char *buf, size_t len)
+{
+	unsigned long long s = us / 1000000, f = us % 1000000;
+	int digits = 6;
+
+	if (!f) {
+		snprintf(buf, len, "%llu", s);
+		return buf;
+	}
+	while (f % 10 == 0) {
+		f /= 10;
+		digits--;
+	}
+	snprintf(buf, len, "%llu.%0*llu", s, digits, f);
+	return buf;
+}
+
+int cfg_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "on", "true", "yes" };
+	static const char *const no[] = { "off", "false", "no" };
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		if (!strcasecmp(s, yes[k]) || !strcasecmp(s, no[k])) {
+			*out = !strcasecmp(s, yes[k]);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int cfg_parse_addr(const char *s, struct cfg_addr *a)
+{
+	struct cfg_addr r = { 0 };
+
+	if (inet_pton(AF_INET, s, &r.v4) == 1)
+		r.family = AF_INET;
+	else if (inet_pton(AF_INET6, s, &r.v6) == 1)
+		r.family = AF_INET6;
+	else
+		return -EINVAL;
+	*a = r;
+	return 0;
+}
+
+bool cfg_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	return !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+}
+
+const char *cfg_addr_str(const struct cfg_addr *a, char *buf, size_t len)
+{
+	if (!len)
+		return "";
+	if (a->family != AF_INET && a->family != AF_INET6)
+		snprintf(buf, len, "-");
+	else if (!inet_ntop(a->family, a->bytes, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+bool cfg_is_prime(uint32_t n)
+{
+	uint32_t d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; (uint64_t)d * d <= n; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/* ---- command lines ---- */
+
+static int cmd_push(struct cfg_cmd *c, const char *w, size_t len)
+{
+	char **argv = realloc(c->argv, (c->argc + 2) * sizeof(*argv));
+
+	if (!argv)
+		return -ENOMEM;
+	c->argv = argv;
+	argv[c->argc] = strndup(w, len);
+	if (!argv[c->argc])
+		return -ENOMEM;
+	argv[++c->argc] = NULL;
+	return 0;
+}
+
+static bool cmd_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* One word from *pp into W (which has room for all of the input). */
+static int cmd_word(const char **pp, char *w, size_t *wl, bool *shell)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	while (*p && !cmd_blank(*p)) {
+		char c = *p++;
+
+		if (c == '\'') {
+			while (*p && *p != '\'')
+				w[n++] = *p++;
+			if (!*p++)
+				return -EINVAL;
+		} else if (c == '"') {
+			while (*p && *p != '"') {
+				if (*p == '\\' && p[1] && strchr("\\\"$`", p[1]))
+					p++;
+				w[n++] = *p++;
+			}
+			if (!*p++)
+				return -EINVAL;
+		} else if (c == '\\') {
+			if (*p)
+				w[n++] = *p++;
+		} else {
+			if (strchr("|&;<>()$`", c))
+				*shell = true;
+			w[n++] = c;
+		}
+	}
+	*pp = p;
+	*wl = n;
+	return 0;
+}
+
+int cfg_cmd_append(struct cfg_cmd *c, const char *s, bool *shell)
+{
+	char *w = malloc(strlen(s) + 1);
+	const char *p = s;
+	int err = 0;
+	size_t wl;
+
+	if (!w)
+		return -ENOMEM;
+	for (;;) {
+		while (cmd_blank(*p))
+			p++;
+		if (!*p)
+			break;
+		err = cmd_word(&p, w, &wl, shell);
+		if (!err)
+			err = cmd_push(c, w, wl);
+		if (err)
+			break;
+	}
+	free(w);
+	return err;
+}
+
+void cfg_cmd_free(struct cfg_cmd *c)
+{
+	int k;
+
+	for (k = 0; k < c->argc; k++)
+		free(c->argv[k]);
+	free(c->argv);
+	c->argv = NULL;
+	c->argc = 0;
+}
+
+/* ---- freeing ---- */
+
+static void check_free(struct cfg_check *ck)
+{
+	int k;
+
+	for (k = 0; k < ck->n_urls; k++) {
+		free(ck->urls[k].path);
+		free(ck->urls[k].digest);
+	}
+	free(ck->urls);
+	free(ck->virtualhost);
+	cfg_cmd_free(&ck->misc_path);
+}
+
+static void rs_free(struct cfg_real_server *rs)
+{
+	int k;
+
+	cfg_cmd_free(&rs->notify_up);
+	cfg_cmd_free(&rs->notify_down);
+	for (k = 0; k < rs->n_checks; k++)
+		check_free(&rs->checks[k]);
+	free(rs->checks);
+}
+
+static void vs_free(struct cfg_virtual_server *vs)
+{
+	int k;
+
+	cfg_cmd_free(&vs->quorum_up);
+	cfg_cmd_free(&vs->quorum_down);
+	for (k = 0; k < vs->n_rs; k++)
+		rs_free(&vs->rs[k]);
+	free(vs->rs);
+}
+
+static void instance_free(struct cfg_vrrp_instance *in)
+{
+	int k;
+
+	free(in->vips);
+	free(in->vips_excluded);
+	free(in->unicast_peers);
+	free(in->track_if);
+	free(in->track_scripts);
+	for (k = 0; k < in->n_track_vs; k++)
+		free(in->track_vs[k]);
+	free(in->track_vs);
+	cfg_cmd_free(&in->notify_master);
+	cfg_cmd_free(&in->notify_backup);
+	cfg_cmd_free(&in->notify_fault);
+	cfg_cmd_free(&in->notify_stop);
+	cfg_cmd_free(&in->notify);
+}
+
+static void sync_group_free(struct cfg_sync_group *g)
+{
+	free(g->members);
+	cfg_cmd_free(&g->notify_master);
+	cfg_cmd_free(&g->notify_backup);
+	cfg_cmd_free(&g->notify_fault);
+	cfg_cmd_free(&g->notify);
+}
+
+void cfg_free(struct cfg *c)
+{
+	int k;
+
+	if (!c)
+		return;
+	for (k = 0; k < c->n_scripts; k++)
+		cfg_cmd_free(&c->scripts[k].cmd);
+	free(c->scripts);
+	for (k = 0; k < c->n_instances; k++)
+		instance_free(&c->instances[k]);
+	free(c->instances);
+	for (k = 0; k < c->n_sync_groups; k++)
+		sync_group_free(&c->sync_groups[k]);
+	free(c->sync_groups);
+	for (k = 0; k < c->n_vs; k++)
+		vs_free(&c->vs[k]);
+	free(c->vs);
+	free(c->path);
+	free(c);
+}

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lbctl list | stats | status: looking inside a running balancer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "nl.h"
+#include "stats_prom.h"
+
+#define ACTIVE_WINDOW_NS	(60ull * 1000000000ull)
+#define CONN_BATCH		4096
+
+struct conn_count {
+	uint32_t active, inactive;
+};
+
+/* ipvsadm's ActiveConn/InActConn, approximated from the connection table:
+ * a flow seen in the last minute is active, an older remembered one is
+ * not (XDP sees only the client's half of the conversation). */
+static struct conn_count *count_conns(struct lb_maps *m)
+{
+	struct conn_count *cc = calloc(m->max_backends, sizeof(*cc));
+	struct lb_flow *keys = calloc(CONN_BATCH, sizeof(*keys));
+	struct lb_conn *vals = calloc(CONN_BATCH, sizeof(*vals));
+	struct lb_flow out;
+	struct timespec ts;
+	void *in = NULL;
+	uint64_t now;
+	uint32_t n, i;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if (!cc || !keys || !vals)
+		goto out;
+	do {
+		n = CONN_BATCH;
+		err = bpf_map_lookup_batch(m->fd[LB_M_CONNTRACK], in, &out, keys, vals, &n, NULL);
+		for (i = 0; i < n; i++) {
+			const struct lb_conn *v = &vals[i];
+
+			if (v->backend_id >= m->max_backends ||
+			    m->be[v->backend_id].gen != v->backend_gen)
+				continue;
+			if (now - v->last_seen_ns < ACTIVE_WINDOW_NS)
+				cc[v->backend_id].active++;
+			else
+				cc[v->backend_id].inactive++;
+		}
+		in = &out;
+	} while (!err);
+out:
+	free(keys);
+	free(vals);
+	return cc;
+}
+
+static int open_for_show(struct ctx *c, int argc, char **argv, struct lb_maps *m,
+			 char *ifname, const char **textfile, bool *numeric)
+{
+	const char *dev = NULL;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (streq(argv[i], "-j"))
+			c->json = true;
+		else if (numeric && streq(argv[i], "-n"))
+			*numeric = true;
+		else if (streq(argv[i], "dev") && i + 1 < argc)
+			dev = argv[++i];
+		else if (textfile && streq(argv[i], "--textfile") && i + 1 < argc)
+			*textfile = argv[++i];
+		else if (!dev && i == argc - 1 && argv[i][0] != '-')
+			dev = argv[i];
+		else
+			return usage_err(c, "unexpected argument '%s'", argv[i]);
+	}
+	return pick_iface(c, dev, ifname) ?: open_maps(c, ifname, m);
+}
+
+static void xdp_state(const char *ifname, char *mode, size_t len)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct nl_link_info li;
+
+	snprintf(mode, len, "none");
+	if (nl_link_get(ifname, &li) || bpf_xdp_query(li.ifindex, 0, &q))
+		return;
+	if (q.attach_mode == XDP_ATTACHED_DRV)
+		snprintf(mode, len, "native");
+	else if (q.attach_mode == XDP_ATTACHED_SKB)
+		snprintf(mode, len, "generic");
+	else if (q.attach_mode == XDP_ATTACHED_HW)
+		snprintf(mode, len, "offload");
+	else if (q.attach_mode == XDP_ATTACHED_MULTI)
+		snprintf(mode, len, "multi");
+}
+
+int do_list(struct ctx *c, int argc, char **argv)
+{
+	char ifname[IFNAMSIZ], a[64], mac[20], mode[16], ep[80];
+	struct conn_count *cc;
+	struct lb_counters ctr;
+	struct lb_maps m;
+	bool numeric = false;
+	uint32_t s, b;
+	int err;
+
+	err = open_for_show(c, argc, argv, &m, ifname, NULL, &numeric);
+	if (err)
+		return err;
+	if (c->json) {
+		lb_maps_close(&m);
+		return usage_err(c, "list has no JSON form: use 'vip list -j' and 'backend list -j'");
+	}
+	cc = count_conns(&m);
+	xdp_state(ifname, mode, sizeof(mode));
+	printf("IP Virtual Server (lbctl XDP, direct routing) on %s, XDP %s\n", ifname, mode);
+	printf("Prot LocalAddress:Port Scheduler Flags\n");
+	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn "
+	       "Health     MAC               Packets\n");
+	for (s = 0; s < m.max_services; s++) {
+		const struct lb_service *sv = &m.svc[s];
+
+		if (!(sv->flags & LB_SVC_F_USED))
+			continue;
+		lb_addr_str(sv->key.family, sv->key.addr, a, sizeof(a));
+		snprintf(ep, sizeof(ep), sv->key.family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+			 ntohs(sv->key.port));
+		printf("%-4s %s %s", sv->key.proto == 17 ? "UDP" : "TCP", ep,
+		       sv->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) ? "sh" : "mh");
+		if (sv->flags & LB_SVC_F_AFFINITY)
+			printf(" persistent %u", sv->timeout_s);
+		printf("%s\n", sv->flags & LB_SVC_F_ACTIVE ? "" : " (standby: VIP held elsewhere)");
+		for (b = 0; b < m.max_backends; b++) {
+			const struct lb_backend *be = &m.be[b];
+
+			if (!(be->flags & LB_BE_F_USED) || be->svc_id != s)
+				continue;
+			lb_addr_str(be->family, be->addr, a, sizeof(a));
+			snprintf(ep, sizeof(ep), be->family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+				 ntohs(sv->key.port));
+			lb_read_counters(&m, LB_M_BACKEND_STATS, b, &ctr);
+			printf("  -> %-28s %-7s %-6u %-10u %-9u %-10s %-17s %llu\n", ep, "Route",
+			       be->weight, cc ? cc[b].active : 0, cc ? cc[b].inactive : 0,
+			       be_state_str(be), mac_str(be, mac, sizeof(mac)),
+			       (unsigned long long)ctr.packets);
+		}
+	}
+	free(cc);
+	lb_maps_close(&m);
+	return 0;
+}
+
+#define GLOBAL_FIELDS(X) \
+	X(packets) X(verdict_pass) X(verdict_tx) X(verdict_drop) X(pass_not_local) \
+	X(pass_not_vip) X(pass_inactive) X(drop_malformed) X(drop_no_backend) \
+	X(drop_frag_unknown) X(conn_hit) X(conn_miss) X(conn_resteer) X(conn_expired) \
+	X(icmp_steered) X(fragments)
+
+static void print_counters(struct json *j, bool json, const char *label,
+			   const struct lb_counters *ctr)
+{
+	if (json) {
+		json_u64(j, "packets", ctr->packets);
+		json_u64(j, "bytes", ctr->bytes);
+		json_u64(j, "new_flows", ctr->new_flows);
+		json_u64(j, "drops", ctr->drops);
+	} else {
+		printf("  %-44s packets %-12llu bytes %-14llu new_flows %-10llu drops %llu\n", label,
+		       (unsigned long long)ctr->packets, (unsigned long long)ctr->bytes,
+		       (unsigned long long)ctr->new_flows, (unsigned long long)ctr->drops);
+	}
+}
+
+int do_stats(struct ctx *c, int argc, char **argv)
+{
+	char ifname[IFNAMSIZ], s[80], a[64], label[160];
+	const char *textfile = NULL;
+	struct lb_global_stats g;
+	struct lb_counters ctr;
+	struct lb_maps m;
+	struct json j;
+	uint32_t id;
+	int err;
+
+	err = open_for_show(c, argc, argv, &m, ifname, &textfile, NULL);
+	if (err)
+		return err;
+	if (textfile) {
+		err = prom_write(&m, ifname, textfile, NULL, NULL);
+		lb_maps_close(&m);
+		if (err)
+			return run_err(c, "textfile %s: %s", textfile, strerror(-err));
+		return 0;
+	}
+	err = lb_read_global(&m, &g);
+	if (err) {
+		lb_maps_close(&m);
+		return run_err(c, "%s: cannot read counters: %s", ifname, strerror(-err));
+	}
+	json_init(&j, stdout);
+	if (c->json) {
+		json_obj_open(&j, NULL);
+		json_str(&j, "interface", ifname);
+		json_obj_open(&j, "global");
+#define X(f) json_u64(&j, #f, g.f);
+		GLOBAL_FIELDS(X)
+#undef X
+		json_obj_close(&j);
+		json_arr_open(&j, "services");
+	} else {
+		printf("%s global:\n", ifname);
+#define X(f) printf("  %-20s %llu\n", #f, (unsigned long long)g.f);
+		GLOBAL_FIELDS(X)
+#undef X
+		printf("services:\n");
+	}
+	for (id = 0; id < m.max_services; id++) {
+		const struct lb_svc_key *k = &m.svc[id].key;
+
+		if (!(m.svc[id].flags & LB_SVC_F_USED))
+			continue;
+		lb_read_counters(&m, LB_M_SERVICE_STATS, id, &ctr);
+		if (c->json) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "vip", lb_addr_str(k->family, k->addr, a, sizeof(a)));
+			json_u64(&j, "port", ntohs(k->port));
+			json_str(&j, "proto", proto_str(k->proto));
+		}
+		print_counters(&j, c->json, svc_str(k, s, sizeof(s)), &ctr);
+		if (c->json)
+			json_obj_close(&j);
+	}
+	if (c->json) {
+		json_arr_close(&j);
+		json_arr_open(&j, "backends");
+	} else {
+		printf("backends:\n");
+	}
+	for (id = 0; id < m.max_backends; id++) {
+		const struct lb_backend *be = &m.be[id];
+		const struct lb_svc_key *k = &m.svc[be->svc_id].key;
+
+		if (!(be->flags & LB_BE_F_USED))
+			continue;
+		lb_read_counters(&m, LB_M_BACKEND_STATS, id, &ctr);
+		lb_addr_str(be->family, be->addr, a, sizeof(a));
+		if (c->json) {
+			char v[64];
+
+			json_obj_open(&j, NULL);
+			json_str(&j, "vip", lb_addr_str(k->family, k->addr, v, sizeof(v)));
+			json_u64(&j, "port", ntohs(k->port));
+			json_str(&j, "proto", proto_str(k->proto));
+			json_str(&j, "backend", a);
+		}
+		snprintf(label, sizeof(label), "%s -> %s", svc_str(k, s, sizeof(s)), a);
+		print_counters(&j, c->json, label, &ctr);
+		if (c->json)
+			json_obj_close(&j);
+	}
+	if (c->json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+	}
+	lb_maps_close(&m);
+	return 0;
+}
+
+/* A running controller holds its lock; the pid file alone may be stale. */
+static pid_t controller_pid(const char *sdir)
+{
+	char path[300];
+	long pid = 0;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", sdir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/pid", sdir);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+static void cat_file(const char *path, FILE *to)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, to);
+	fclose(f);
+}
+
+int do_status(struct ctx *c, int argc, char **argv)
+{
+	char ifname[IFNAMSIZ], sdir[256], path[300], mode[16], s[80], a[64];
+	struct lb_maps m;
+	struct json j;
+	uint32_t id, b;
+	pid_t pid;
+	int err;
+
+	err = open_for_show(c, argc, argv, &m, ifname, NULL, NULL);
+	if (err)
+		return err;
+	state_dir(c, ifname, sdir, sizeof(sdir));
+	pid = controller_pid(sdir);
+	xdp_state(ifname, mode, sizeof(mode));
+	json_init(&j, stdout);
+	if (c->json) {
+		json_obj_open(&j, NULL);
+		json_str(&j, "interface", ifname);
+		json_bool(&j, "running", pid > 0);
+		json_bool(&j, "xdp_attached", strcmp(mode, "none"));
+		json_str(&j, "xdp_mode", mode);
+		snprintf(path, sizeof(path), "%s/status.json", sdir);
+		if (pid > 0 && !access(path, R_OK)) {
+			/* The controller's own document, embedded as is. */
+			fputs(",\"controller\":", stdout);
+			fflush(stdout);
+			cat_file(path, stdout);
+		} else {
+			json_null(&j, "controller");
+		}
+		json_arr_open(&j, "services");
+	} else {
+		printf("interface %s: controller %s", ifname, pid > 0 ? "running" : "not running");
+		if (pid > 0)
+			printf(" (pid %d)", pid);
+		printf(", XDP %s\n", strcmp(mode, "none") ? mode : "not attached");
+		snprintf(path, sizeof(path), "%s/status.txt", sdir);
+		if (pid > 0)
+			cat_file(path, stdout);
+	}
+	for (id = 0; id < m.max_services; id++) {
+		const struct lb_service *sv = &m.svc[id];
+
+		if (!(sv->flags & LB_SVC_F_USED))
+			continue;
+		if (c->json) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "vip", lb_addr_str(sv->key.family, sv->key.addr, a, sizeof(a)));
+			json_u64(&j, "port", ntohs(sv->key.port));
+			json_str(&j, "proto", proto_str(sv->key.proto));
+			json_bool(&j, "active", sv->flags & LB_SVC_F_ACTIVE);
+			json_arr_open(&j, "backends");
+		} else {
+			printf("service %s %s\n", svc_str(&sv->key, s, sizeof(s)),
+			       sv->flags & LB_SVC_F_ACTIVE ? "active" : "standby");
+		}
+		for (b = 0; b < m.max_backends; b++) {
+			const struct lb_backend *be = &m.be[b];
+
+			if (!(be->flags & LB_BE_F_USED) || be->svc_id != id)
+				continue;
+			lb_addr_str(be->family, be->addr, a, sizeof(a));
+			if (c->json) {
+				json_obj_open(&j, NULL);
+				json_str(&j, "backend", a);
+				json_str(&j, "state", be_state_str(be));
+				json_u64(&j, "weight", be->weight);
+				json_obj_close(&j);
+			} else {
+				printf("  backend %-39s %-10s weight %u\n", a, be_state_str(be),
+				       be->weight);
+			}
+		}
+		if (c->json) {
+			json_arr_close(&j);
+			json_obj_close(&j);
+		}
+	}
+	if (c->json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+	}
+	lb_maps_close(&m);
+	return 0;
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lbctl up | down | reload | check-config: the controller's life cycle. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "ctl.h"
+#include "log.h"
+#include "nl.h"
+
+#define DOWN_WAIT_MS	10000
+
+static void up_help(void)
+{
+	fprintf(stderr,
+		"Usage: lbctl up IFACE [-c FILE] [-f] [--textfile PATH]\n"
+		"  -c FILE          keepalived-style config (virtual_server, vrrp_instance, ...)\n"
+		"  -f               stay in the foreground, log to stderr\n"
+		"  --textfile PATH  write Prometheus metrics to PATH every few seconds\n"
+		"Without a vrrp_instance for IFACE the node is static: XDP is attached at once.\n");
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[256], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int state_file(const char *dir, const char *name, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s/%s", dir, name) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+static pid_t read_pid(const char *sdir)
+{
+	char path[300];
+	long pid = 0;
+	FILE *f;
+
+	state_file(sdir, "pid", path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return pid;
+}
+
+/* The lock file is held by the running controller for its whole life. */
+static int take_lock(const char *sdir, bool wait)
+{
+	char path[300];
+	int fd;
+
+	state_file(sdir, "lock", path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* VIPs a dead controller left on the interface would keep attracting
+ * traffic that nothing forwards; the `vips` file names them. */
+static void remove_stale_vips(const char *ifname, const char *sdir)
+{
+	char path[300], line[160], addr[64], state[16];
+	struct nl_link_info li;
+	uint8_t a[16];
+	int family, prefix;
+	FILE *f;
+
+	state_file(sdir, "vips", path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f || nl_link_get(ifname, &li)) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %15s %d", addr, state, &prefix) != 3 ||
+		    lb_addr_parse(addr, &family, a))
+			continue;
+		if (nl_addr_present(li.ifindex, family, a)) {
+			nl_addr_del(li.ifindex, family, a, prefix);
+			pr_info("%s: removed VIP %s left by a controller that died", ifname, addr);
+		}
+	}
+	fclose(f);
+	unlink(path);
+}
+
+static int daemonize(struct ctl_opts *o, struct cfg *cfg, const char *sdir)
+{
+	char buf[256] = "", logpath[300];
+	int pfd[2], null;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(pfd[1]);
+		n = read(pfd[0], buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		if (!strncmp(buf, "ok: ", 4)) {
+			printf("%s", buf + 4);
+			return 0;
+		}
+		fprintf(stderr, "lbctl: %s", buf[0] ? buf + (strncmp(buf, "error: ", 7) ? 0 : 7) :
+			"controller exited during start-up (see its log)\n");
+		state_file(sdir, "log", logpath, sizeof(logpath));
+		fprintf(stderr, "lbctl: log: %s\n", logpath);
+		return 1;
+	}
+	close(pfd[0]);
+	setsid();
+	state_file(sdir, "log", logpath, sizeof(logpath));
+	log_open(logpath);
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+	}
+	exit(ctl_run_with(o, cfg, pfd[1]));
+}
+
+int do_up(struct ctx *c, int argc, char **argv)
+{
+	struct ctl_opts o = {};
+	struct cfg *cfg = NULL;
+	char ifname[IFNAMSIZ];
+	struct nl_link_info li;
+	int i, err, lock;
+	pid_t old;
+
+	if (argc < 1 || streq(argv[0], "help")) {
+		up_help();
+		return argc < 1 ? EXIT_USAGE : 0;
+	}
+	err = pick_iface(c, argv[0], ifname);
+	if (err)
+		return err;
+	for (i = 1; i < argc; i++) {
+		if (streq(argv[i], "-c") && i + 1 < argc)
+			o.config = argv[++i];
+		else if (streq(argv[i], "-f"))
+			o.foreground = true;
+		else if (streq(argv[i], "--textfile") && i + 1 < argc)
+			o.textfile = argv[++i];
+		else
+			return usage_err(c, "unexpected argument '%s' (see 'lbctl up help')", argv[i]);
+	}
+	o.ifname = ifname;
+	if (nl_link_get(ifname, &li))
+		return usage_err(c, "%s: no such interface", ifname);
+	if (o.config && (err = cfg_load(o.config, &cfg)))
+		return run_err(c, "%s: configuration has errors; nothing was started", o.config);
+
+	pin_dir(c, ifname, o.pin_dir, sizeof(o.pin_dir));
+	state_dir(c, ifname, o.state_dir, sizeof(o.state_dir));
+	err = ensure_bpffs(c);
+	if (err) {
+		cfg_free(cfg);
+		return run_err(c, "%s: cannot mount bpffs: %s", c->bpffs, strerror(-err));
+	}
+	err = mkdir_p(o.state_dir);
+	if (err) {
+		cfg_free(cfg);
+		return run_err(c, "%s: %s", o.state_dir, strerror(-err));
+	}
+	lock = take_lock(o.state_dir, false);
+	if (lock == -EWOULDBLOCK) {
+		cfg_free(cfg);
+		return run_err(c, "lbctl is already up on %s (pid %d); 'lbctl down %s' first",
+			       ifname, read_pid(o.state_dir), ifname);
+	}
+	if (lock < 0) {
+		cfg_free(cfg);
+		return run_err(c, "%s: cannot take the lock: %s", o.state_dir, strerror(-lock));
+	}
+	old = read_pid(o.state_dir);
+	if (old) {
+		pr_warn("%s: the previous controller (pid %d) died; cleaning up after it",
+			ifname, old);
+		remove_stale_vips(ifname, o.state_dir);
+	}
+	if (o.foreground)
+		return ctl_run_with(&o, cfg, -1);
+	return daemonize(&o, cfg, o.state_dir);
+}
+
+static void rm_state_dir(const char *sdir)
+{
+	static const char *const files[] = {
+		"pid", "vips", "status.json", "status.txt", "log", "lock", NULL
+	};
+	char path[300];
+	int i;
+
+	for (i = 0; files[i]; i++) {
+		state_file(sdir, files[i], path, sizeof(path));
+		unlink(path);
+	}
+	rmdir(sdir);
+}
+
+int do_down(struct ctx *c, int argc, char **argv)
+{
+	char ifname[IFNAMSIZ], sdir[256], pdir[256], root[256];
+	struct timespec ts = { 0, 20 * 1000000 };
+	bool had_pins, had_state;
+	int lock, waited;
+	pid_t pid;
+
+	if (argc != 1 || streq(argv[0], "help")) {
+		fprintf(stderr, "Usage: lbctl down IFACE\n");
+		return argc == 1 ? 0 : EXIT_USAGE;
+	}
+	if (pick_iface(c, argv[0], ifname))
+		return EXIT_USAGE;
+	pin_dir(c, ifname, pdir, sizeof(pdir));
+	state_dir(c, ifname, sdir, sizeof(sdir));
+	had_pins = !access(pdir, F_OK);
+	had_state = !access(sdir, F_OK);
+	if (!had_pins && !had_state)
+		return run_err(c, "lbctl is not up on %s", ifname);
+
+	lock = had_state ? take_lock(sdir, false) : -ENOENT;
+	if (lock == -EWOULDBLOCK) {
+		pid = read_pid(sdir);
+		if (pid <= 0 || kill(pid, SIGUSR1))
+			return run_err(c, "%s: controller holds the lock but cannot be signalled", ifname);
+		/* It sends its priority-0 adverts, removes VIPs and detaches. */
+		for (waited = 0; waited < DOWN_WAIT_MS; waited += 20) {
+			lock = take_lock(sdir, false);
+			if (lock != -EWOULDBLOCK)
+				break;
+			nanosleep(&ts, NULL);
+		}
+		if (lock == -EWOULDBLOCK)
+			return run_err(c, "%s: controller (pid %d) did not stop within %d s",
+				       ifname, pid, DOWN_WAIT_MS / 1000);
+	}
+	if (had_state)
+		remove_stale_vips(ifname, sdir);
+	if (lock >= 0)
+		close(lock);
+	lb_unpin_all(pdir);
+	snprintf(root, sizeof(root), "%s/lbctl", c->bpffs);
+	rmdir(root);
+	rm_state_dir(sdir);
+	rmdir(c->rundir);
+	return 0;
+}
+
+int do_reload(struct ctx *c, int argc, char **argv)
+{
+	char ifname[IFNAMSIZ], sdir[256];
+	pid_t pid;
+	int err;
+
+	err = pick_iface(c, argc > 0 ? argv[0] : NULL, ifname);
+	if (err)
+		return err;
+	state_dir(c, ifname, sdir, sizeof(sdir));
+	pid = read_pid(sdir);
+	if (pid <= 0 || kill(pid, SIGHUP))
+		return run_err(c, "no controller is running on %s", ifname);
+	printf("%s: reload requested (pid %d); see 'lbctl status' and the log\n", ifname, pid);
+	return 0;
+}
+
+int do_check_config(struct ctx *c, int argc, char **argv)
+{
+	struct cfg *cfg;
+
+	if (argc != 1 || streq(argv[0], "help")) {
+		fprintf(stderr, "Usage: lbctl check-config FILE\n");
+		return argc == 1 ? 0 : EXIT_USAGE;
+	}
+	if (cfg_load(argv[0], &cfg))
+		return run_err(c, "%s: configuration has errors", argv[0]);
+	printf("%s: OK (%d virtual servers, %d VRRP instances, %d warnings)\n", argv[0],
+	       cfg->n_vs, cfg->n_instances, cfg->n_warnings);
+	cfg_free(cfg);
+	return 0;
+}

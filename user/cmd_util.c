@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <netinet/in.h>
+
+#include "cmd.h"
+#include "json.h"
+
+bool streq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+static int verr(struct ctx *c, int status, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "%s: %s\n", c->prog, msg);
+	if (c->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		json_str(&j, "error", msg);
+		json_obj_close(&j);
+		json_end(&j);
+	}
+	return status;
+}
+
+int usage_err(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = verr(c, EXIT_USAGE, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int run_err(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = verr(c, EXIT_RUNTIME, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int cmd_dispatch(struct ctx *c, const char *object, const struct cmd *cmds,
+		 int argc, char **argv, void (*help)(void))
+{
+	const struct cmd *cmd;
+
+	if (argc < 1 || streq(argv[0], "help") || streq(argv[0], "-h") ||
+	    streq(argv[0], "--help")) {
+		help();
+		return argc < 1 ? EXIT_USAGE : 0;
+	}
+	for (cmd = cmds; cmd->name; cmd++)
+		if (streq(cmd->name, argv[0]))
+			return cmd->fn(c, argc - 1, argv + 1);
+	return usage_err(c, "unknown command '%s' for %s (try '%s %s help')",
+			 argv[0], object, c->prog, object);
+}
+
+void pin_dir(const struct ctx *c, const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/lbctl/%s", c->bpffs, ifname);
+}
+
+void state_dir(const struct ctx *c, const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", c->rundir, ifname);
+}
+
+int ensure_bpffs(const struct ctx *c)
+{
+	struct statfs st;
+
+	if (!statfs(c->bpffs, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir(c->bpffs, 0700) && errno != EEXIST)
+		return -errno;
+	if (mount("bpf", c->bpffs, "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+int pick_iface(struct ctx *c, const char *given, char *out)
+{
+	char root[256];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (given) {
+		if (strlen(given) >= IFNAMSIZ)
+			return usage_err(c, "interface name '%s' is too long", given);
+		strcpy(out, given);
+		return 0;
+	}
+	snprintf(root, sizeof(root), "%s/lbctl", c->bpffs);
+	d = opendir(root);
+	if (!d)
+		return run_err(c, "no balancer is up (nothing in %s): run '%s up IFACE' first",
+			       root, c->prog);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= IFNAMSIZ)
+			continue;
+		if (n++ == 0)
+			strcpy(out, de->d_name);
+	}
+	closedir(d);
+	if (n == 0)
+		return run_err(c, "no balancer is up (nothing in %s): run '%s up IFACE' first",
+			       root, c->prog);
+	if (n > 1)
+		return usage_err(c, "balancers are up on several interfaces: name one with 'dev IFACE'");
+	return 0;
+}
+
+int open_maps(struct ctx *c, const char *ifname, struct lb_maps *m)
+{
+	char dir[512];
+	int err;
+
+	pin_dir(c, ifname, dir, sizeof(dir));
+	err = lb_maps_open(m, dir);
+	if (err == -ENOENT)
+		return run_err(c, "%s: no balancer maps in %s: run '%s up %s' first",
+			       ifname, dir, c->prog, ifname);
+	if (err == -EPERM || err == -EACCES)
+		return run_err(c, "%s: %s: permission denied (lbctl needs root, or CAP_BPF and CAP_NET_ADMIN)",
+			       ifname, dir);
+	if (err)
+		return run_err(c, "%s: cannot open maps in %s: %s", ifname, dir, strerror(-err));
+	err = lb_maps_lock(m);
+	if (err) {
+		lb_maps_close(m);
+		return run_err(c, "%s: cannot lock %s: %s", ifname, dir, strerror(-err));
+	}
+	return 0;
+}
+
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_proto(const char *s, uint8_t *proto)
+{
+	if (streq(s, "tcp") || streq(s, "TCP"))
+		*proto = IPPROTO_TCP;
+	else if (streq(s, "udp") || streq(s, "UDP"))
+		*proto = IPPROTO_UDP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *proto_str(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_TCP ? "tcp" : "?";
+}
+
+int parse_service(struct ctx *c, char **argv, struct lb_svc_key *k)
+{
+	uint8_t addr[16], proto;
+	uint32_t port;
+	int family;
+
+	if (!argv[0] || !argv[1] || !argv[2])
+		return usage_err(c, "expected VIP PORT tcp|udp");
+	if (lb_addr_parse(argv[0], &family, addr))
+		return usage_err(c, "'%s' is not an IPv4 or IPv6 address", argv[0]);
+	if (parse_u32(argv[1], 1, 65535, &port))
+		return usage_err(c, "port '%s' is not a number in 1-65535", argv[1]);
+	if (parse_proto(argv[2], &proto))
+		return usage_err(c, "protocol '%s' is not tcp or udp", argv[2]);
+	lb_svc_key_make(k, family, addr, port, proto);
+	return 0;
+}
+
+const char *svc_str(const struct lb_svc_key *k, char *buf, size_t len)
+{
+	char a[64];
+
+	lb_addr_str(k->family, k->addr, a, sizeof(a));
+	if (k->family == LB_AF_INET6)
+		snprintf(buf, len, "[%s]:%u/%s", a, ntohs(k->port), proto_str(k->proto));
+	else
+		snprintf(buf, len, "%s:%u/%s", a, ntohs(k->port), proto_str(k->proto));
+	return buf;
+}
+
+/* The controller lists the VIPs that VRRP owns, with their state, in
+ * RUNDIR/IFACE/vips: a service added by hand on such a VIP must follow
+ * VRRP's state, not default to active. -1 when VRRP does not manage it. */
+int managed_vip_state(const struct ctx *c, const char *ifname, int family,
+		      const uint8_t *addr)
+{
+	char path[512], line[128], want[64], *sp;
+	int state = -1;
+	FILE *f;
+
+	state_dir(c, ifname, path, sizeof(path));
+	strncat(path, "/vips", sizeof(path) - strlen(path) - 1);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	lb_addr_str(family, addr, want, sizeof(want));
+	while (fgets(line, sizeof(line), f)) {
+		sp = strchr(line, ' ');
+		if (!sp)
+			continue;
+		*sp++ = 0;
+		if (streq(line, want))
+			state = !strncmp(sp, "active", 6);
+	}
+	fclose(f);
+	return state;
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lbctl vip add|del|list: services, keyed by (VIP, port, protocol). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "maglev.h"
+
+static void vip_help(void)
+{
+	fprintf(stderr,
+		"Usage: lbctl vip add VIP PORT tcp|udp [IFACE] [sched mh|sh] [persistence SECS]\n"
+		"                     [timeout SECS] [table-size PRIME]\n"
+		"       lbctl vip del VIP PORT tcp|udp [IFACE]\n"
+		"       lbctl vip list [-j] [dev IFACE]\n"
+		"sched sh and persistence hash on the client address only; persistence also\n"
+		"keeps a client on its server for SECS after its last packet.\n");
+}
+
+struct vip_args {
+	struct lb_svc_key key;
+	struct lb_svc_opts opts;
+	const char *ifname;
+};
+
+static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args *a,
+			  bool with_opts)
+{
+	uint32_t v;
+	int i, err;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 3)
+		return usage_err(c, "expected VIP PORT tcp|udp (see '%s vip help')", c->prog);
+	err = parse_service(c, argv, &a->key);
+	if (err)
+		return err;
+	for (i = 3; i < argc; i++) {
+		const char *kw = argv[i], *val = argv[i + 1];
+
+		if (streq(kw, "dev")) {
+			if (!val)
+				return usage_err(c, "dev needs an interface name");
+			a->ifname = val;
+			i++;
+		} else if (with_opts && streq(kw, "sched")) {
+			if (streq(val, "mh"))
+				a->opts.flags &= ~LB_SVC_F_HASH_SRC;
+			else if (streq(val, "sh"))
+				a->opts.flags |= LB_SVC_F_HASH_SRC;
+			else
+				return usage_err(c, "sched '%s' is not mh or sh", val ?: "");
+			i++;
+		} else if (with_opts && (streq(kw, "persistence") || streq(kw, "timeout"))) {
+			if (parse_u32(val, 1, 86400 * 365, &v))
+				return usage_err(c, "%s '%s' is not a number of seconds in 1-31536000",
+						 kw, val ?: "");
+			a->opts.timeout_s = v;
+			if (streq(kw, "persistence"))
+				a->opts.flags |= LB_SVC_F_AFFINITY;
+			i++;
+		} else if (with_opts && streq(kw, "table-size")) {
+			if (parse_u32(val, 3, LB_MAGLEV_SIZE_MAX, &v) || !maglev_is_prime(v))
+				return usage_err(c, "table-size '%s' is not a prime in 3-%u",
+						 val ?: "", LB_MAGLEV_SIZE_MAX);
+			a->opts.table_size = v;
+			i++;
+		} else if (i == 3 && !a->ifname) {
+			a->ifname = kw;
+		} else {
+			return usage_err(c, "unexpected argument '%s' (see '%s vip help')", kw, c->prog);
+		}
+	}
+	return 0;
+}
+
+static int vip_add(struct ctx *c, int argc, char **argv)
+{
+	char ifname[IFNAMSIZ], s[80];
+	struct vip_args a;
+	struct lb_maps m;
+	bool active;
+	int err, st;
+
+	err = parse_vip_args(c, argc, argv, &a, true);
+	err = err ?: pick_iface(c, a.ifname, ifname);
+	err = err ?: open_maps(c, ifname, &m);
+	if (err)
+		return err;
+	/* Static mode: the VIP is the operator's and active at once; a VIP
+	 * that VRRP owns follows this node's VRRP state. */
+	st = managed_vip_state(c, ifname, a.key.family, (const uint8_t *)a.key.addr);
+	active = st != 0;
+	err = lb_svc_add(&m, &a.key, &a.opts, active, NULL);
+	lb_maps_close(&m);
+	svc_str(&a.key, s, sizeof(s));
+	if (err == -EEXIST)
+		return usage_err(c, "service %s already exists on %s", s, ifname);
+	if (err == -ENOSPC)
+		return run_err(c, "service %s: no free service slot on %s (raise lbctl_max_services)",
+			       s, ifname);
+	if (err)
+		return run_err(c, "service %s: %s", s, strerror(-err));
+	return 0;
+}
+
+static int vip_del(struct ctx *c, int argc, char **argv)
+{
+	char ifname[IFNAMSIZ], s[80];
+	struct vip_args a;
+	struct lb_maps m;
+	uint32_t id;
+	int err;
+
+	err = parse_vip_args(c, argc, argv, &a, false);
+	err = err ?: pick_iface(c, a.ifname, ifname);
+	err = err ?: open_maps(c, ifname, &m);
+	if (err)
+		return err;
+	svc_str(&a.key, s, sizeof(s));
+	err = lb_svc_find(&m, &a.key, &id);
+	if (err) {
+		lb_maps_close(&m);
+		return usage_err(c, "service %s does not exist on %s", s, ifname);
+	}
+	err = lb_svc_del(&m, id);
+	lb_maps_close(&m);
+	if (err)
+		return run_err(c, "service %s: %s", s, strerror(-err));
+	return 0;
+}
+
+static const char *sched_str(uint32_t flags)
+{
+	return flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) ? "sh" : "mh";
+}
+
+static int vip_list(struct ctx *c, int argc, char **argv)
+{
+	char ifname[IFNAMSIZ], a[64];
+	const char *dev = NULL;
+	struct lb_maps m;
+	struct json j;
+	uint32_t id, b, nbe;
+	int i, err;
+
+	for (i = 0; i < argc; i++) {
+		if (streq(argv[i], "-j"))
+			c->json = true;
+		else if (streq(argv[i], "dev") && i + 1 < argc)
+			dev = argv[++i];
+		else
+			return usage_err(c, "unexpected argument '%s' (see '%s vip help')",
+					 argv[i], c->prog);
+	}
+	err = pick_iface(c, dev, ifname);
+	err = err ?: open_maps(c, ifname, &m);
+	if (err)
+		return err;
+	json_init(&j, stdout);
+	if (c->json)
+		json_arr_open(&j, NULL);
+	else
+		printf("%-40s %-5s %-7s %-5s %-8s %s\n", "VIP", "PORT", "PROTO", "SCHED",
+		       "STATE", "BACKENDS");
+	for (id = 0; id < m.max_services; id++) {
+		const struct lb_service *s = &m.svc[id];
+
+		if (!(s->flags & LB_SVC_F_USED))
+			continue;
+		for (b = 0, nbe = 0; b < m.max_backends; b++)
+			nbe += (m.be[b].flags & LB_BE_F_USED) && m.be[b].svc_id == id &&
+			       !(m.be[b].flags & LB_BE_F_SORRY);
+		lb_addr_str(s->key.family, s->key.addr, a, sizeof(a));
+		if (c->json) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "vip", a);
+			json_u64(&j, "port", ntohs(s->key.port));
+			json_str(&j, "proto", proto_str(s->key.proto));
+			json_str(&j, "interface", ifname);
+			json_str(&j, "sched", sched_str(s->flags));
+			json_bool(&j, "active", s->flags & LB_SVC_F_ACTIVE);
+			json_u64(&j, "persistence_s", s->flags & LB_SVC_F_AFFINITY ? s->timeout_s : 0);
+			json_u64(&j, "timeout_s", s->timeout_s);
+			json_u64(&j, "table_size", s->table_size);
+			json_u64(&j, "backends", nbe);
+			json_u64(&j, "id", id);
+			json_obj_close(&j);
+		} else {
+			printf("%-40s %-5u %-7s %-5s %-8s %u\n", a, ntohs(s->key.port),
+			       proto_str(s->key.proto), sched_str(s->flags),
+			       s->flags & LB_SVC_F_ACTIVE ? "active" : "standby", nbe);
+		}
+	}
+	if (c->json) {
+		json_arr_close(&j);
+		json_end(&j);
+	}
+	lb_maps_close(&m);
+	return 0;
+}
+
+int do_vip(struct ctx *c, int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+		{ "add", vip_add },
+		{ "del", vip_del },
+		{ "list", vip_list },
+		{ "show", vip_list },
+		{ NULL, NULL },
+	};
+
+	return cmd_dispatch(c, "vip", cmds, argc, argv, vip_help);
+}

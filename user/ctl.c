@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "evloop.h"
+#include "log.h"
+#include "nl.h"
+#include "stats_prom.h"
+
+#define PERIOD_NS		1000000000ull	/* housekeeping tick */
+#define NEIGH_REFRESH_TICKS	10		/* re-probe known MACs this often */
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[256], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool has_static_vips(const struct ctl *c)
+{
+	int i;
+
+	if (!c->cfg)
+		return true;	/* services come from the CLI: static mode */
+	for (i = 0; i < c->cfg->n_vs; i++)
+		if (ctl_vrrp_vip_state(c, &c->cfg->vs[i].vip) < 0)
+			return true;
+	return c->n_vrrp == 0;
+}
+
+void ctl_update_attach(struct ctl *c)
+{
+	bool want = !c->stopping && c->link_up &&
+		    (has_static_vips(c) || ctl_vrrp_masters(c) > 0);
+	int err;
+
+	if (want && c->prog.link_fd < 0) {
+		err = lb_prog_attach(&c->prog, c->ifindex);
+		if (err)
+			pr_err("%s: cannot attach XDP program: %s%s", c->ifname, strerror(-err),
+			       err == -EBUSY || err == -EEXIST ?
+			       " (another XDP program is attached: 'ip link set dev IFACE xdp off')" : "");
+		else
+			pr_info("%s: XDP program attached in %s mode", c->ifname, c->prog.mode);
+	} else if (!want && c->prog.link_fd >= 0) {
+		lb_prog_detach(&c->prog);
+		pr_info("%s: XDP program detached", c->ifname);
+	}
+}
+
+void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active)
+{
+	int family = vip->family == AF_INET6 ? LB_AF_INET6 : LB_AF_INET;
+	int err;
+
+	err = lb_maps_lock(&c->maps);
+	if (!err) {
+		err = lb_vip_set_active(&c->maps, family, vip->bytes, active);
+		lb_maps_unlock(&c->maps);
+	}
+	/* No service on this VIP is fine: VRRP-only failover. */
+	if (err && err != -ENOENT)
+		pr_warn("VIP: cannot mark %s: %s", active ? "active" : "inactive", strerror(-err));
+}
+
+/* Backends whose MAC is unknown get a resolution kick every tick; known
+ * ones every NEIGH_REFRESH_TICKS, so a replaced server's new MAC is seen
+ * even if it never sends a gratuitous ARP. */
+static void neigh_refresh(struct ctl *c, bool all)
+{
+	struct { int family; uint8_t addr[16]; } *todo;
+	uint32_t i, n = 0;
+
+	if (lb_maps_lock(&c->maps))
+		return;
+	todo = calloc(c->maps.max_backends, sizeof(*todo));
+	for (i = 0; todo && i < c->maps.max_backends; i++) {
+		const struct lb_backend *b = &c->maps.be[i];
+
+		if (!(b->flags & LB_BE_F_USED) || (!all && (b->flags & LB_BE_F_MAC)))
+			continue;
+		todo[n].family = b->family;
+		memcpy(todo[n].addr, b->addr, 16);
+		n++;
+	}
+	lb_maps_unlock(&c->maps);
+	for (i = 0; i < n; i++)
+		nl_neigh_resolve(c->ifindex, todo[i].family, todo[i].addr);
+	free(todo);
+}
+
+static void on_neigh(void *arg, int ifindex, int family, const void *addr, const uint8_t *mac)
+{
+	struct ctl *c = arg;
+	char a[64];
+	int n;
+
+	if (ifindex != c->ifindex || lb_maps_lock(&c->maps))
+		return;
+	n = lb_be_set_mac(&c->maps, family, addr, mac);
+	lb_maps_unlock(&c->maps);
+	if (n > 0 && mac)
+		pr_info("backend %s: MAC %02x:%02x:%02x:%02x:%02x:%02x on %s",
+			lb_addr_str(family, addr, a, sizeof(a)), mac[0], mac[1], mac[2],
+			mac[3], mac[4], mac[5], c->ifname);
+	else if (n > 0)
+		pr_warn("backend %s: no answer to ARP/ND on %s; no traffic until it answers",
+			lb_addr_str(family, addr, a, sizeof(a)), c->ifname);
+}
+
+static void on_link(void *arg, int ifindex, const char *name, bool up)
+{
+	struct ctl *c = arg;
+
+	if (ifindex == c->ifindex && up != c->link_up) {
+		c->link_up = up;
+		pr_info("%s: link %s", c->ifname, up ? "up" : "down");
+		ctl_update_attach(c);
+	}
+	ctl_vrrp_link_event(c, ifindex, name, up);
+}
+
+static void on_netlink(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct ctl *c = arg;
+
+	/* Lost events (socket overrun): catch up by asking again. */
+	if (nl_watch_read(c->nlw) == -ENOBUFS)
+		neigh_refresh(c, true);
+}
+
+static const char *textfile_path(const struct ctl *c)
+{
+	if (c->opts.textfile)
+		return c->opts.textfile;
+	return c->cfg && c->cfg->global.textfile[0] ? c->cfg->global.textfile : NULL;
+}
+
+static void extra_metrics(FILE *f, void *arg)
+{
+	ctl_health_metrics(arg, f);
+	ctl_vrrp_metrics(arg, f);
+}
+
+static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
+{
+	static unsigned int ticks;
+	struct ctl *c = arg;
+	const char *tf = textfile_path(c);
+	uint64_t every = c->cfg && c->cfg->global.textfile_interval_us ?
+			 c->cfg->global.textfile_interval_us / 1000000 : 5;
+	int err;
+
+	ticks++;
+	neigh_refresh(c, ticks % NEIGH_REFRESH_TICKS == 0);
+	if (tf && ticks % (every ? every : 1) == 0) {
+		err = prom_write(&c->maps, c->ifname, tf, extra_metrics, c);
+		if (err)
+			pr_warn("textfile %s: %s", tf, strerror(-err));
+	}
+	ctl_write_state(c);
+	ev_timer_arm(loop, t, PERIOD_NS);
+}
+
+static void on_signal(struct evloop *loop, int signo, void *arg)
+{
+	struct ctl *c = arg;
+
+	if (signo == SIGHUP) {
+		struct cfg *new, *old;
+		int err;
+
+		if (!c->opts.config) {
+			pr_warn("reload: no config file to re-read (started without -c)");
+			return;
+		}
+		pr_info("reload: reading %s", c->opts.config);
+		err = cfg_load(c->opts.config, &new);
+		if (err) {
+			pr_err("reload: %s has errors; keeping the running configuration",
+			       c->opts.config);
+			return;
+		}
+		old = c->cfg;
+		err = ctl_apply_services(c, old, new);
+		c->cfg = new;
+		err = err ?: ctl_health_reload(c, new);
+		err = err ?: ctl_vrrp_reload(c, new);
+		if (err)
+			pr_err("reload: applying %s: %s", c->opts.config, strerror(-err));
+		cfg_free(old);
+		ctl_update_attach(c);
+		ctl_write_state(c);
+		pr_info("reload: done");
+		return;
+	}
+	/* SIGUSR1 is what `lbctl down` sends: remove the pins as well. */
+	c->keep_pins = signo != SIGUSR1;
+	pr_info("%s: stopping (%s)", c->ifname, strsignal(signo));
+	c->stopping = true;
+	evloop_stop(loop);
+}
+
+static void report(struct ctl *c, const char *msg)
+{
+	if (c->status_fd < 0)
+		return;
+	if (write(c->status_fd, msg, strlen(msg)) < 0)
+		pr_warn("cannot report to the starting lbctl: %s", strerror(errno));
+	close(c->status_fd);
+	c->status_fd = -1;
+}
+
+static int write_pidfile(const struct ctl *c)
+{
+	char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/pid", c->opts.state_dir);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", getpid());
+	fclose(f);
+	return 0;
+}
+
+static int setup(struct ctl *c)
+{
+	struct nl_watch_ops ops = { .neigh = on_neigh, .link = on_link, .arg = c };
+	struct lb_limits lim = {};
+	struct nl_link_info li;
+	int err;
+
+	err = nl_link_get(c->ifname, &li);
+	if (err) {
+		pr_err("%s: no such interface (%s)", c->ifname, strerror(-err));
+		return err;
+	}
+	c->ifindex = li.ifindex;
+	memcpy(c->mac, li.mac, 6);
+	c->link_up = li.up;
+	if (c->cfg) {
+		lim.conn_max = c->cfg->global.conn_max;
+		lim.max_services = c->cfg->global.max_services;
+		lim.max_backends = c->cfg->global.max_backends;
+	}
+	err = mkdir_p(c->opts.pin_dir, 0700);
+	if (err) {
+		pr_err("%s: cannot create %s: %s", c->ifname, c->opts.pin_dir, strerror(-err));
+		return err;
+	}
+	err = lb_prog_load(&c->prog, c->mac, &lim, c->opts.pin_dir);
+	if (err) {
+		pr_err("%s: cannot load the XDP program: %s", c->ifname, strerror(-err));
+		return err;
+	}
+	err = lb_maps_open(&c->maps, c->opts.pin_dir);
+	if (err) {
+		pr_err("%s: cannot open pinned maps in %s: %s", c->ifname, c->opts.pin_dir,
+		       strerror(-err));
+		return err;
+	}
+	c->loop = evloop_new();
+	c->nlw = nl_watch_open(&ops);
+	c->t_periodic = ev_timer_new(on_tick, c);
+	if (!c->loop || !c->nlw || !c->t_periodic)
+		return -ENOMEM;
+	err = ev_fd_add(c->loop, nl_watch_fd(c->nlw), EPOLLIN, on_netlink, c);
+	err = err ?: ev_signal_add(c->loop, SIGTERM, on_signal, c);
+	err = err ?: ev_signal_add(c->loop, SIGINT, on_signal, c);
+	err = err ?: ev_signal_add(c->loop, SIGUSR1, on_signal, c);
+	err = err ?: ev_signal_add(c->loop, SIGHUP, on_signal, c);
+	if (err)
+		return err;
+	signal(SIGPIPE, SIG_IGN);
+
+	err = ctl_apply_services(c, NULL, c->cfg);
+	err = err ?: ctl_health_start(c);
+	err = err ?: ctl_vrrp_start(c);
+	if (err)
+		return err;
+	ctl_update_attach(c);
+	ctl_write_state(c);
+	neigh_refresh(c, false);
+	ev_timer_arm(c->loop, c->t_periodic, PERIOD_NS);
+	return write_pidfile(c);
+}
+
+static void teardown(struct ctl *c)
+{
+	char path[300];
+
+	c->stopping = true;
+	if (c->loop) {
+		ctl_vrrp_stop(c);
+		ctl_health_stop(c);
+	}
+	if (c->prog.skel) {
+		lb_prog_detach(&c->prog);
+		lb_prog_close(&c->prog);
+	}
+	lb_maps_close(&c->maps);
+	if (!c->keep_pins)
+		lb_unpin_all(c->opts.pin_dir);
+	if (c->t_periodic)
+		ev_timer_free(c->loop, c->t_periodic);
+	nl_watch_close(c->nlw);
+	evloop_free(c->loop);
+	snprintf(path, sizeof(path), "%s/pid", c->opts.state_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/vips", c->opts.state_dir);
+	unlink(path);
+	cfg_free(c->cfg);
+}
+
+int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd)
+{
+	struct ctl c = { .opts = *o, .cfg = cfg, .status_fd = status_fd, .keep_pins = true };
+	char msg[160];
+	int err;
+
+	c.prog.link_fd = -1;
+	c.maps.dir_fd = -1;
+	snprintf(c.ifname, sizeof(c.ifname), "%s", o->ifname);
+	err = setup(&c);
+	if (err) {
+		snprintf(msg, sizeof(msg), "error: %s: controller failed to start: %s\n",
+			 c.ifname, strerror(-err));
+		report(&c, msg);
+		c.keep_pins = false;
+		teardown(&c);
+		return 1;
+	}
+	if (c.prog.link_fd >= 0)
+		snprintf(msg, sizeof(msg), "ok: %s: up, XDP attached in %s mode\n",
+			 c.ifname, c.prog.mode);
+	else
+		snprintf(msg, sizeof(msg), "ok: %s: up, XDP not attached (no VRRP instance is MASTER yet)\n",
+			 c.ifname);
+	report(&c, msg);
+	pr_info("%s", msg + 4);
+	err = evloop_run(c.loop);
+	teardown(&c);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The controller: the long-running side of `lbctl up IFACE`. One process
+ * per interface, one event loop, owning the XDP link (so that the program
+ * leaves with the process), the VRRP instances, the health checkers, the
+ * neighbour watch and the periodic outputs.
+ */
+#ifndef LB_CTL_H
+#define LB_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+
+#include "cfg.h"
+#include "lb_loader.h"
+#include "lb_maps.h"
+
+struct evloop;
+struct ev_timer;
+struct nl_watch;
+struct vrrp_inst;
+struct vrrp_io;
+struct health;
+
+struct ctl_opts {
+	const char *ifname;
+	const char *config;	/* NULL: no config, services come from the CLI */
+	const char *textfile;	/* overrides the config's lbctl_textfile */
+	bool foreground;
+	char pin_dir[256];
+	char state_dir[256];
+};
+
+struct ctl {
+	struct ctl_opts opts;
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	uint8_t mac[6];
+	bool link_up;
+
+	struct cfg *cfg;
+	struct lb_prog prog;
+	struct lb_maps maps;
+	struct evloop *loop;
+	struct nl_watch *nlw;
+	struct ev_timer *t_periodic;
+
+	struct vrrp_inst **vrrp;	/* one per vrrp_instance on this interface */
+	int n_vrrp;
+	struct vrrp_io *vrrp_io;	/* sockets, scripts, counters */
+	struct health *health;		/* checkers of the config's real servers */
+
+	bool stopping;
+	bool keep_pins;			/* SIGTERM keeps maps for a restart; down does not */
+	int status_fd;			/* to the parent while daemonising, else -1 */
+};
+
+/* Run the controller until stopped; takes ownership of cfg (may be NULL).
+ * status_fd (or -1) receives one line, "ok: ..." or "error: ...", once
+ * the node is up or has failed. Returns the exit status. */
+int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd);
+
+/* Attach when something should be forwarded (static mode, or at least one
+ * instance MASTER), detach otherwise. Logs transitions. */
+void ctl_update_attach(struct ctl *c);
+/* Mark a VIP active/inactive in the maps (all its services). */
+void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active);
+/* Rewrite RUNDIR/IFACE/vips and the status files. */
+void ctl_write_state(struct ctl *c);
+/* Apply the config's virtual servers to the maps: add what is new, change
+ * what changed, remove what the previous config had and this one lacks. */
+int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *new);
+
+
+#endif
+
+/* VRRP side (ctl_vrrp.c): instances of the config on this interface. */
+int ctl_vrrp_start(struct ctl *c);
+void ctl_vrrp_stop(struct ctl *c);
+int ctl_vrrp_reload(struct ctl *c, const struct cfg *new);
+int ctl_vrrp_masters(const struct ctl *c);
+/* -1: no instance carries vip; else 1 if this node is its MASTER. */
+int ctl_vrrp_vip_state(const struct ctl *c, const struct cfg_addr *vip);
+void ctl_vrrp_link_event(struct ctl *c, int ifindex, const char *name, bool up);
+/* A tracked virtual server's quorum changed (health side calls this). */
+void ctl_vrrp_quorum_changed(struct ctl *c);
+
+/* Health side (ctl_health.c): checkers of the config's real servers. */
+int ctl_health_start(struct ctl *c);
+void ctl_health_stop(struct ctl *c);
+int ctl_health_reload(struct ctl *c, const struct cfg *new);
+/* Is the quorum of virtual server "VIP PORT" met? true if unknown. */
+bool ctl_health_quorum_ok(const struct ctl *c, const char *vs_spec);
+/* Are the quorums of every virtual server on this VIP met? */
+bool ctl_health_vip_ok(const struct ctl *c, const struct cfg_addr *vip);
+/* Append health metric families to the Prometheus file. */
+void ctl_health_metrics(const struct ctl *c, FILE *f);
+
+struct json;
+struct ctl_status_out {
+	struct json *j;		/* JSON members go here */
+	FILE *txt;		/* human lines here */
+};
+void ctl_vrrp_status(const struct ctl *c, struct ctl_status_out *o);
+void ctl_vrrp_metrics(const struct ctl *c, FILE *f);
+void ctl_health_status(const struct ctl *c, struct ctl_status_out *o);

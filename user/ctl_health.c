@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The config's real-server checkers, wired to the maps: a server that
+ * fails its checks leaves new-flow selection and its flows are steered
+ * anew (or, with inhibit_on_failure, it keeps them at weight 0); one that
+ * passes comes back. Also notify_up/notify_down, quorum_up/quorum_down and
+ * the quorum that VRRP tracks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chk.h"
+#include "ctl.h"
+#include "evloop.h"
+#include "json.h"
+#include "log.h"
+
+#define SCRIPT_TIMEOUT_NS	(10ull * 1000000000ull)
+
+struct hc {
+	struct ctl *ctl;
+	const struct cfg_virtual_server *vs;	/* into ctl->cfg, refreshed on reload */
+	const struct cfg_real_server *rs;
+	struct chk_target *t;
+	char sig[1024];		/* what the checks were made from */
+	int weight;		/* current effective weight */
+	bool up;
+};
+
+struct health {
+	struct hc *hc;
+	int n;
+	bool *quorum_ok;	/* per virtual server of ctl->cfg */
+	int n_vs;
+};
+
+static int lb_family(const struct cfg_addr *a)
+{
+	return a->family == AF_INET6 ? LB_AF_INET6 : LB_AF_INET;
+}
+
+static void run_script(struct ctl *c, const struct cfg_cmd *cmd, const char *what)
+{
+	pid_t pid;
+
+	if (!cmd->argv)
+		return;
+	pid = chk_spawn(cmd, NULL);
+	if (pid < 0) {
+		pr_warn("%s: cannot run %s: %s", what, cmd->argv[0], strerror(-pid));
+		return;
+	}
+	ev_child_add(c->loop, pid, SCRIPT_TIMEOUT_NS, NULL, NULL);
+}
+
+/* A signature of everything a checker is built from: a reload keeps a
+ * checker (and its state) only when this is unchanged. */
+static void signature(const struct cfg_virtual_server *vs, const struct cfg_real_server *rs,
+		      char *buf, size_t len)
+{
+	size_t off = 0;
+	char a[64];
+	int i, k;
+
+#define ADD(...) off += snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__)
+	ADD("%s:%u;%d;%d", cfg_addr_str(&rs->addr, a, sizeof(a)), rs->port, vs->alpha,
+	    rs->n_checks);
+	for (i = 0; i < rs->n_checks; i++) {
+		const struct cfg_check *ck = &rs->checks[i];
+
+		ADD("|%d,%s,%u,%llu,%llu,%u,%llu,%s,%d", ck->type,
+		    cfg_addr_str(&ck->connect_ip, a, sizeof(a)), ck->connect_port,
+		    (unsigned long long)ck->connect_timeout_us,
+		    (unsigned long long)ck->delay_loop_us, ck->retry,
+		    (unsigned long long)ck->delay_before_retry_us, ck->virtualhost ?: "",
+		    ck->misc_dynamic);
+		for (k = 0; k < ck->n_urls; k++)
+			ADD(",%s,%d,%s", ck->urls[k].path ?: "", ck->urls[k].status_code,
+			    ck->urls[k].digest ?: "");
+		for (k = 0; k < ck->misc_path.argc; k++)
+			ADD(",%s", ck->misc_path.argv[k]);
+	}
+#undef ADD
+}
+
+static bool quorum_met(const struct health *h, const struct cfg_virtual_server *vs)
+{
+	unsigned int sum = 0;
+	int i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->hc[i].vs == vs && h->hc[i].up)
+			sum += h->hc[i].weight;
+	/* Servers without checks count as up at their weight. */
+	for (i = 0; i < vs->n_rs; i++)
+		if (!vs->rs[i].n_checks)
+			sum += vs->rs[i].weight;
+	return sum >= (vs->quorum ? vs->quorum : 1);
+}
+
+static void update_quorum(struct ctl *c)
+{
+	struct health *h = c->health;
+	bool changed = false;
+	char a[64];
+	int i;
+
+	for (i = 0; i < h->n_vs; i++) {
+		const struct cfg_virtual_server *vs = &c->cfg->vs[i];
+		bool ok = quorum_met(h, vs);
+
+		if (ok == h->quorum_ok[i])
+			continue;
+		h->quorum_ok[i] = ok;
+		changed = true;
+		pr_info("virtual_server %s %u: quorum %s", cfg_addr_str(&vs->vip, a, sizeof(a)),
+			vs->port, ok ? "up" : "lost");
+		run_script(c, ok ? &vs->quorum_up : &vs->quorum_down, "quorum script");
+	}
+	if (changed)
+		ctl_vrrp_quorum_changed(c);
+}
+
+static void apply(struct hc *e)
+{
+	struct ctl *c = e->ctl;
+	struct lb_svc_key k;
+	uint32_t svc, be;
+	bool inhibit = e->rs->inhibit_on_failure || e->vs->inhibit_on_failure;
+	int err;
+
+	lb_svc_key_make(&k, lb_family(&e->vs->vip), e->vs->vip.bytes, e->vs->port, e->vs->proto);
+	err = lb_maps_lock(&c->maps);
+	if (err)
+		return;
+	if (!lb_svc_find(&c->maps, &k, &svc) &&
+	    !lb_be_find(&c->maps, svc, lb_family(&e->rs->addr), e->rs->addr.bytes, &be)) {
+		/* inhibit_on_failure: keep the server and its flows, take
+		 * no new ones (IPVS's weight 0). */
+		if (inhibit) {
+			lb_be_set_up(&c->maps, be, true);
+			lb_be_set_weight(&c->maps, be, e->up ? e->weight : 0);
+		} else {
+			lb_be_set_weight(&c->maps, be, e->weight);
+			lb_be_set_up(&c->maps, be, e->up);
+		}
+	}
+	lb_maps_unlock(&c->maps);
+}
+
+static void on_state(struct chk_target *t, bool up, int weight, void *arg)
+{
+	struct hc *e = arg;
+
+	e->up = up;
+	e->weight = weight >= 0 ? weight : (int)e->rs->weight;
+	apply(e);
+	run_script(e->ctl, up ? &e->rs->notify_up : &e->rs->notify_down, "notify script");
+	update_quorum(e->ctl);
+}
+
+static int start_one(struct ctl *c, struct hc *e)
+{
+	char a[64];
+
+	e->ctl = c;
+	e->up = !e->vs->alpha;
+	e->weight = e->rs->weight;
+	e->t = chk_target_new(c->loop, &e->rs->addr, e->rs->port, e->rs->checks,
+			      e->rs->n_checks, e->up, on_state, e);
+	if (!e->t) {
+		pr_err("real_server %s %u: cannot start its checks: %s",
+		       cfg_addr_str(&e->rs->addr, a, sizeof(a)), e->rs->port, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int count_checked(const struct cfg *cfg)
+{
+	int i, j, n = 0;
+
+	for (i = 0; cfg && i < cfg->n_vs; i++)
+		for (j = 0; j < cfg->vs[i].n_rs; j++)
+			n += cfg->vs[i].rs[j].n_checks > 0;
+	return n;
+}
+
+static void script_policy(const struct cfg *cfg)
+{
+	struct chk_script_policy p = { .uid = getuid(), .gid = getgid() };
+
+	if (cfg) {
+		p.enforce_security = cfg->global.enable_script_security;
+		chk_resolve_script_user(cfg->global.script_user, cfg->global.script_group, &p);
+	}
+	chk_set_script_policy(&p);
+}
+
+static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct health *old)
+{
+	struct health *h = calloc(1, sizeof(*h));
+	int i, j, k, n = 0;
+
+	if (!h)
+		return NULL;
+	h->hc = calloc(count_checked(cfg) + 1, sizeof(*h->hc));
+	h->n_vs = cfg ? cfg->n_vs : 0;
+	h->quorum_ok = calloc(h->n_vs + 1, sizeof(bool));
+	if (!h->hc || !h->quorum_ok)
+		goto err;
+	for (i = 0; i < h->n_vs; i++) {
+		const struct cfg_virtual_server *vs = &cfg->vs[i];
+
+		h->quorum_ok[i] = true;
+		for (j = 0; j < vs->n_rs; j++) {
+			struct hc *e = &h->hc[n];
+
+			if (!vs->rs[j].n_checks)
+				continue;
+			e->vs = vs;
+			e->rs = &vs->rs[j];
+			signature(vs, e->rs, e->sig, sizeof(e->sig));
+			/* Same server, same checks: keep its checker and state. */
+			for (k = 0; old && k < old->n; k++) {
+				struct hc *o = &old->hc[k];
+
+				if (o->t && !strcmp(o->sig, e->sig) && o->vs->port == vs->port &&
+				    o->vs->proto == vs->proto &&
+				    !memcmp(o->vs->vip.bytes, vs->vip.bytes, 16)) {
+					*e = *o;
+					e->vs = vs;
+					e->rs = &vs->rs[j];
+					o->t = NULL;
+					break;
+				}
+			}
+			if (!e->t && start_one(c, e))
+				goto err;
+			n++;
+			h->n = n;
+		}
+	}
+	/* Tell checkers of kept entries where their entry now lives. */
+	for (i = 0; i < h->n; i++)
+		chk_target_set_arg(h->hc[i].t, &h->hc[i]);
+	return h;
+err:
+	for (i = 0; i < n; i++)
+		chk_target_free(h->hc[i].t);
+	free(h->hc);
+	free(h->quorum_ok);
+	free(h);
+	return NULL;
+}
+
+static void health_free(struct health *h)
+{
+	int i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->n; i++)
+		chk_target_free(h->hc[i].t);
+	free(h->hc);
+	free(h->quorum_ok);
+	free(h);
+}
+
+int ctl_health_start(struct ctl *c)
+{
+	script_policy(c->cfg);
+	c->health = health_build(c, c->cfg, NULL);
+	return c->health ? 0 : -EINVAL;
+}
+
+void ctl_health_stop(struct ctl *c)
+{
+	int i;
+
+	if (c->health && c->cfg)
+		for (i = 0; i < c->health->n_vs; i++)
+			if (c->cfg->vs[i].omega)
+				run_script(c, &c->cfg->vs[i].quorum_down, "quorum script");
+	health_free(c->health);
+	c->health = NULL;
+}
+
+int ctl_health_reload(struct ctl *c, const struct cfg *new)
+{
+	struct health *h;
+
+	script_policy(new);
+	h = health_build(c, new, c->health);
+	if (!h)
+		return -EINVAL;
+	health_free(c->health);
+	c->health = h;
+	return 0;
+}
+
+bool ctl_health_quorum_ok(const struct ctl *c, const char *vs_spec)
+{
+	const struct health *h = c->health;
+	char want[96], a[64];
+	int i;
+
+	for (i = 0; h && c->cfg && i < h->n_vs; i++) {
+		const struct cfg_virtual_server *vs = &c->cfg->vs[i];
+
+		snprintf(want, sizeof(want), "%s %u", cfg_addr_str(&vs->vip, a, sizeof(a)), vs->port);
+		if (!strcmp(want, vs_spec))
+			return h->quorum_ok[i];
+	}
+	return true;
+}
+
+/* Quorum of the virtual servers on this VIP (all met if none). */
+bool ctl_health_vip_ok(const struct ctl *c, const struct cfg_addr *vip)
+{
+	const struct health *h = c->health;
+	int i;
+
+	for (i = 0; h && c->cfg && i < h->n_vs; i++)
+		if (c->cfg->vs[i].vip.family == vip->family &&
+		    !memcmp(c->cfg->vs[i].vip.bytes, vip->bytes, 16) && !h->quorum_ok[i])
+			return false;
+	return true;
+}
+
+void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
+{
+	const struct health *h = c->health;
+	struct chk_status st;
+	int i;
+
+	json_arr_open(o->j, "health");
+	for (i = 0; h && i < h->n; i++) {
+		chk_target_status(h->hc[i].t, &st);
+		json_obj_open(o->j, NULL);
+		json_str(o->j, "backend", chk_target_name(h->hc[i].t));
+		json_bool(o->j, "up", st.up);
+		json_u64(o->j, "weight", h->hc[i].weight);
+		json_i64(o->j, "last_check", st.last_check_realtime_s);
+		json_str(o->j, "last_result", st.last_result);
+		json_u64(o->j, "transitions", st.transitions);
+		json_u64(o->j, "checks_ok", st.checks_ok);
+		json_u64(o->j, "checks_failed", st.checks_failed);
+		json_obj_close(o->j);
+		fprintf(o->txt, "health %-28s %-4s %s (transitions %llu)\n",
+			chk_target_name(h->hc[i].t), st.up ? "up" : "down", st.last_result,
+			(unsigned long long)st.transitions);
+	}
+	json_arr_close(o->j);
+}
+
+void ctl_health_metrics(const struct ctl *c, FILE *f)
+{
+	const struct health *h = c->health;
+	struct chk_status st;
+	int i;
+
+	if (!h || !h->n)
+		return;
+	fprintf(f, "# HELP lbctl_health_check_up 1 when the real server passes its checks.\n"
+		"# TYPE lbctl_health_check_up gauge\n");
+	for (i = 0; i < h->n; i++) {
+		chk_target_status(h->hc[i].t, &st);
+		fprintf(f, "lbctl_health_check_up{backend=\"%s\"} %d\n",
+			chk_target_name(h->hc[i].t), st.up);
+	}
+	fprintf(f, "# HELP lbctl_health_transitions_total Up/down changes of the real server.\n"
+		"# TYPE lbctl_health_transitions_total counter\n");
+	for (i = 0; i < h->n; i++) {
+		chk_target_status(h->hc[i].t, &st);
+		fprintf(f, "lbctl_health_transitions_total{backend=\"%s\"} %llu\n",
+			chk_target_name(h->hc[i].t), (unsigned long long)st.transitions);
+	}
+	fprintf(f, "# HELP lbctl_health_last_check_seconds Wall-clock time of the last check.\n"
+		"# TYPE lbctl_health_last_check_seconds gauge\n");
+	for (i = 0; i < h->n; i++) {
+		chk_target_status(h->hc[i].t, &st);
+		fprintf(f, "lbctl_health_last_check_seconds{backend=\"%s\"} %lld\n",
+			chk_target_name(h->hc[i].t), (long long)st.last_check_realtime_s);
+	}
+}
