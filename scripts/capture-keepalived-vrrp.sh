@@ -183,9 +183,10 @@ cap_pid=$!
 
 wait_for()
 {
-	local file=$1 i
+	local file=$1 tries=300
 
-	for i in $(seq 1 300); do
+	while [ "$tries" -gt 0 ]; do
+		tries=$((tries - 1))
 		[ -e "$file" ] && return 0
 		kill -0 "$cap_pid" 2>/dev/null || return 1
 		sleep 0.1
@@ -209,4 +210,4 @@ ka_pid=
 wait "$cap_pid" || die "priority-0 adverts not captured"
 cap_pid=
 
-echo "capture: wrote $(ls "$outdir"/*.vrrp | wc -l) fixtures to $outdir"
+echo "capture: wrote $outdir/{v2-ipv4-pass-vrid51,v3-ipv4-vrid52,v3-ipv6-vrid53}-{adv,prio0}.vrrp"
