@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <grp.h>
+#include <pwd.h>
 
 #include "chk.h"
 #include "ctl.h"
@@ -31,7 +33,7 @@ struct hc {
 };
 
 struct health {
-	struct hc *hc;
+	struct hc **hc;		/* entries stay put: checkers point at them */
 	int n;
 	bool *quorum_ok;	/* per virtual server of ctl->cfg */
 	int n_vs;
@@ -92,8 +94,8 @@ static bool quorum_met(const struct health *h, const struct cfg_virtual_server *
 	int i;
 
 	for (i = 0; i < h->n; i++)
-		if (h->hc[i].vs == vs && h->hc[i].up)
-			sum += h->hc[i].weight;
+		if (h->hc[i]->vs == vs && h->hc[i]->up)
+			sum += h->hc[i]->weight;
 	/* Servers without checks count as up at their weight. */
 	for (i = 0; i < vs->n_rs; i++)
 		if (!vs->rs[i].n_checks)
@@ -189,21 +191,71 @@ static int count_checked(const struct cfg *cfg)
 	return n;
 }
 
+/* keepalived's choice: script_user if set, else keepalived_script if
+ * that user exists, else nobody; root only when configured. */
 static void script_policy(const struct cfg *cfg)
 {
 	struct chk_script_policy p = { .uid = getuid(), .gid = getgid() };
+	const char *user = cfg && cfg->global.script_user[0] ? cfg->global.script_user : NULL;
+	struct passwd *pw = NULL;
+	struct group *gr;
 
-	if (cfg) {
-		p.enforce_security = cfg->global.enable_script_security;
-		chk_resolve_script_user(cfg->global.script_user, cfg->global.script_group, &p);
+	if (user)
+		pw = getpwnam(user);
+	else if (!(pw = getpwnam("keepalived_script")))
+		pw = getpwnam("nobody");
+	if (pw) {
+		p.uid = pw->pw_uid;
+		p.gid = pw->pw_gid;
+	} else if (user) {
+		pr_warn("script_user %s: no such user; scripts run as uid %d", user, getuid());
 	}
+	if (cfg && cfg->global.script_group[0]) {
+		gr = getgrnam(cfg->global.script_group);
+		if (gr)
+			p.gid = gr->gr_gid;
+		else
+			pr_warn("script_user group %s: no such group", cfg->global.script_group);
+	}
+	p.enforce_security = cfg && cfg->global.enable_script_security;
 	chk_set_script_policy(&p);
+}
+
+static void hc_free(struct hc *e)
+{
+	if (e)
+		chk_target_free(e->t);
+	free(e);
+}
+
+static bool same_vs(const struct cfg_virtual_server *a, const struct cfg_virtual_server *b)
+{
+	return a->port == b->port && a->proto == b->proto &&
+	       !memcmp(a->vip.bytes, b->vip.bytes, 16);
+}
+
+/* Same server, same checks: the old entry (checker, state) is kept. */
+static struct hc *take_old(struct health *old, const struct cfg_virtual_server *vs,
+			   const char *sig)
+{
+	struct hc *e;
+	int k;
+
+	for (k = 0; old && k < old->n; k++) {
+		e = old->hc[k];
+		if (e && !strcmp(e->sig, sig) && same_vs(e->vs, vs)) {
+			old->hc[k] = NULL;
+			return e;
+		}
+	}
+	return NULL;
 }
 
 static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct health *old)
 {
 	struct health *h = calloc(1, sizeof(*h));
-	int i, j, k, n = 0;
+	char sig[sizeof(((struct hc *)0)->sig)];
+	int i, j;
 
 	if (!h)
 		return NULL;
@@ -217,40 +269,31 @@ static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct 
 
 		h->quorum_ok[i] = true;
 		for (j = 0; j < vs->n_rs; j++) {
-			struct hc *e = &h->hc[n];
+			struct hc *e;
 
 			if (!vs->rs[j].n_checks)
 				continue;
+			signature(vs, &vs->rs[j], sig, sizeof(sig));
+			e = take_old(old, vs, sig);
+			if (!e) {
+				e = calloc(1, sizeof(*e));
+				if (!e)
+					goto err;
+				memcpy(e->sig, sig, sizeof(sig));
+			}
+			h->hc[h->n++] = e;
 			e->vs = vs;
 			e->rs = &vs->rs[j];
-			signature(vs, e->rs, e->sig, sizeof(e->sig));
-			/* Same server, same checks: keep its checker and state. */
-			for (k = 0; old && k < old->n; k++) {
-				struct hc *o = &old->hc[k];
-
-				if (o->t && !strcmp(o->sig, e->sig) && o->vs->port == vs->port &&
-				    o->vs->proto == vs->proto &&
-				    !memcmp(o->vs->vip.bytes, vs->vip.bytes, 16)) {
-					*e = *o;
-					e->vs = vs;
-					e->rs = &vs->rs[j];
-					o->t = NULL;
-					break;
-				}
-			}
 			if (!e->t && start_one(c, e))
 				goto err;
-			n++;
-			h->n = n;
 		}
 	}
-	/* Tell checkers of kept entries where their entry now lives. */
-	for (i = 0; i < h->n; i++)
-		chk_target_set_arg(h->hc[i].t, &h->hc[i]);
+	for (i = 0; i < h->n_vs; i++)
+		h->quorum_ok[i] = quorum_met(h, &cfg->vs[i]);
 	return h;
 err:
-	for (i = 0; i < n; i++)
-		chk_target_free(h->hc[i].t);
+	for (i = 0; i < h->n; i++)
+		hc_free(h->hc[i]);
 	free(h->hc);
 	free(h->quorum_ok);
 	free(h);
@@ -264,7 +307,7 @@ static void health_free(struct health *h)
 	if (!h)
 		return;
 	for (i = 0; i < h->n; i++)
-		chk_target_free(h->hc[i].t);
+		hc_free(h->hc[i]);
 	free(h->hc);
 	free(h->quorum_ok);
 	free(h);
@@ -339,11 +382,11 @@ void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 
 	json_arr_open(o->j, "health");
 	for (i = 0; h && i < h->n; i++) {
-		chk_target_status(h->hc[i].t, &st);
+		chk_target_status(h->hc[i]->t, &st);
 		json_obj_open(o->j, NULL);
-		json_str(o->j, "backend", chk_target_name(h->hc[i].t));
+		json_str(o->j, "backend", chk_target_name(h->hc[i]->t));
 		json_bool(o->j, "up", st.up);
-		json_u64(o->j, "weight", h->hc[i].weight);
+		json_u64(o->j, "weight", h->hc[i]->weight);
 		json_i64(o->j, "last_check", st.last_check_realtime_s);
 		json_str(o->j, "last_result", st.last_result);
 		json_u64(o->j, "transitions", st.transitions);
@@ -351,7 +394,7 @@ void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 		json_u64(o->j, "checks_failed", st.checks_failed);
 		json_obj_close(o->j);
 		fprintf(o->txt, "health %-28s %-4s %s (transitions %llu)\n",
-			chk_target_name(h->hc[i].t), st.up ? "up" : "down", st.last_result,
+			chk_target_name(h->hc[i]->t), st.up ? "up" : "down", st.last_result,
 			(unsigned long long)st.transitions);
 	}
 	json_arr_close(o->j);
@@ -368,22 +411,22 @@ void ctl_health_metrics(const struct ctl *c, FILE *f)
 	fprintf(f, "# HELP lbctl_health_check_up 1 when the real server passes its checks.\n"
 		"# TYPE lbctl_health_check_up gauge\n");
 	for (i = 0; i < h->n; i++) {
-		chk_target_status(h->hc[i].t, &st);
+		chk_target_status(h->hc[i]->t, &st);
 		fprintf(f, "lbctl_health_check_up{backend=\"%s\"} %d\n",
-			chk_target_name(h->hc[i].t), st.up);
+			chk_target_name(h->hc[i]->t), st.up);
 	}
 	fprintf(f, "# HELP lbctl_health_transitions_total Up/down changes of the real server.\n"
 		"# TYPE lbctl_health_transitions_total counter\n");
 	for (i = 0; i < h->n; i++) {
-		chk_target_status(h->hc[i].t, &st);
+		chk_target_status(h->hc[i]->t, &st);
 		fprintf(f, "lbctl_health_transitions_total{backend=\"%s\"} %llu\n",
-			chk_target_name(h->hc[i].t), (unsigned long long)st.transitions);
+			chk_target_name(h->hc[i]->t), (unsigned long long)st.transitions);
 	}
 	fprintf(f, "# HELP lbctl_health_last_check_seconds Wall-clock time of the last check.\n"
 		"# TYPE lbctl_health_last_check_seconds gauge\n");
 	for (i = 0; i < h->n; i++) {
-		chk_target_status(h->hc[i].t, &st);
+		chk_target_status(h->hc[i]->t, &st);
 		fprintf(f, "lbctl_health_last_check_seconds{backend=\"%s\"} %lld\n",
-			chk_target_name(h->hc[i].t), (long long)st.last_check_realtime_s);
+			chk_target_name(h->hc[i]->t), (long long)st.last_check_realtime_s);
 	}
 }
