@@ -67,9 +67,10 @@ void chk_done(struct chk_check *c, bool ok, int weight, const char *fmt, ...)
 /* The attempt's deadline: timeout() is called after delay_ns. */
 void chk_arm_deadline(struct chk_check *c, uint64_t delay_ns);
 
-/* Event callbacks into a target go through these, so that the target can
- * be freed from inside one (the free is finished when the outermost
- * callback returns). chk_leave returns false once the target is gone. */
+/* Event callbacks into a target are bracketed by these, so that the owner
+ * can free the target from inside one: chk_target_free then only stops
+ * the checks, and the memory goes at the outermost chk_leave. c must not
+ * be used after chk_leave. chk_dead: freed, waiting for that. */
 void chk_enter(struct chk_check *c);
 void chk_leave(struct chk_check *c);
 bool chk_dead(const struct chk_check *c);

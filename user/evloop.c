@@ -408,13 +408,18 @@ static void child_timeout(struct evloop *loop, struct ev_timer *t, void *arg)
 	/* the callback runs once the kill is reaped */
 }
 
+/*
+ * cb may be NULL: fire-and-forget (notify scripts) still gets its timeout
+ * enforced and is reaped. Call this before control returns to the loop,
+ * or a child that already exited is reaped as unwatched.
+ */
 int ev_child_add(struct evloop *loop, pid_t pid, uint64_t timeout_ns,
 		 ev_child_cb cb, void *arg)
 {
 	struct ev_child **pp = child_slot(loop, pid);
 	struct ev_child *c;
 
-	if (pid <= 0 || !cb)
+	if (pid <= 0)
 		return -EINVAL;
 	if (*pp)
 		return -EEXIST;
@@ -456,7 +461,8 @@ static void children_reap(struct evloop *loop)
 		}
 		*pp = c->next;
 		ev_timer_free(loop, c->timer);
-		c->cb(loop, pid, status, c->timed_out, c->arg);
+		if (c->cb)
+			c->cb(loop, pid, status, c->timed_out, c->arg);
 		free(c);
 	}
 }

@@ -36,8 +36,8 @@ int ev_fd_add(struct evloop *loop, int fd, uint32_t events, ev_fd_cb cb, void *a
 int ev_fd_mod(struct evloop *loop, int fd, uint32_t events);
 void ev_fd_del(struct evloop *loop, int fd);
 
-/* Timers are owned by the caller (embed struct ev_timer or allocate it with
- * ev_timer_new). Arming an armed timer re-arms it. */
+/* Timers are allocated with ev_timer_new and owned by the caller, who frees
+ * them with ev_timer_free. Arming an armed timer re-arms it. */
 struct ev_timer *ev_timer_new(ev_timer_cb cb, void *arg);
 void ev_timer_free(struct evloop *loop, struct ev_timer *t);
 void ev_timer_arm(struct evloop *loop, struct ev_timer *t, uint64_t delay_ns);
