@@ -22,6 +22,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the loader before load; read-only afterwards, so the verifier
  * folds them into constants. */
 const volatile __u8 if_mac[ETH_ALEN];
+/* New conntrack entries per CPU per second; 0 = no limit. */
+const volatile __u32 conn_rate_max = LB_CONN_RATE;
 
 #define NS_PER_SEC		1000000000ull
 /* last_seen is refreshed at most this often: writing a shared cache line
@@ -139,6 +141,40 @@ static __always_inline int forward(struct xdp_md *ctx, struct lb_global_stats *g
 	}
 	g->verdict_tx++;
 	return XDP_TX;
+}
+
+/*
+ * Whether to remember a new flow. A TCP SYN is not remembered: Maglev gives
+ * its retransmissions and its ACK the same server as long as the table is
+ * unchanged, and the flow is remembered at its first non-SYN packet. So a
+ * SYN flood from spoofed sources, which never completes a handshake, cannot
+ * evict established flows. Other new flows spend a per-CPU budget.
+ */
+static __always_inline bool conn_admit(struct lb_global_stats *g, const struct pkt *p,
+				       __u64 now)
+{
+	struct lb_conn_rate *r;
+	__u32 zero = 0;
+
+	if (p->syn) {
+		g->conn_syn_untracked++;
+		return false;
+	}
+	if (!conn_rate_max)
+		return true;
+	r = bpf_map_lookup_elem(&conn_rate, &zero);
+	if (!r)
+		return true;
+	if (now - r->window_ns > NS_PER_SEC) {
+		r->window_ns = now;
+		r->inserts = 0;
+	}
+	if (r->inserts >= conn_rate_max) {
+		g->conn_rate_limited++;
+		return false;
+	}
+	r->inserts++;
+	return true;
 }
 
 static __always_inline void frag_remember(const struct pkt *p)
@@ -310,13 +346,13 @@ int xdp_lb(struct xdp_md *ctx)
 
 	g->conn_miss++;
 	/* ICMP errors follow a flow; they do not start one. */
-	if (p.kind != PKT_ICMP_ERR) {
+	if (p.kind == PKT_ICMP_ERR) {
+		g->icmp_steered++;
+	} else if (conn_admit(g, &p, now)) {
 		nc.backend_id = bid;
 		nc.backend_gen = be->gen;
 		nc.last_seen_ns = now;
 		bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
-	} else {
-		g->icmp_steered++;
 	}
 	if (p.kind == PKT_FRAG_FIRST) {
 		g->fragments++;

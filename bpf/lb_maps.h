@@ -81,6 +81,16 @@ struct {
 	__array(values, struct maglev_inner);
 } maglev SEC(".maps");
 
+/* Per-CPU budget of new conntrack entries: a flood of new flows (spoofed
+ * UDP, say) is still forwarded by Maglev but cannot churn established
+ * flows out of the LRU faster than the budget allows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_conn_rate);
+} conn_rate SEC(".maps");
+
 /* Counters, per CPU so that no packet contends on a cache line. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

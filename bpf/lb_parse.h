@@ -48,6 +48,7 @@ struct pkt {
 	struct lb_flow flow;
 	__be32 frag_id;
 	__u8 kind;
+	__u8 syn;		/* TCP SYN without ACK: a handshake's first packet */
 };
 
 /* TCP needs its full fixed header, UDP its 8 bytes: anything shorter for a
@@ -62,6 +63,7 @@ static __always_inline int parse_ports(void *l4, void *data_end, __u8 proto,
 			return PARSE_MALFORMED;
 		p->flow.sport = th->source;
 		p->flow.dport = th->dest;
+		p->syn = th->syn && !th->ack;
 		return PARSE_OK;
 	}
 	if (proto == IPPROTO_UDP) {

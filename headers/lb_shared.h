@@ -16,6 +16,7 @@
 #define LB_MAX_BACKENDS		8192
 #define LB_CONN_MAX		1000000
 #define LB_FRAG_MAX		8192
+#define LB_CONN_RATE		250000	/* new conntrack entries per CPU per second */
 #define LB_MAGLEV_SIZE		65537	/* prime; settable per service */
 #define LB_MAGLEV_SIZE_MAX	1000003	/* largest accepted table size */
 
@@ -139,6 +140,14 @@ struct lb_global_stats {
 	__u64 conn_expired;	/* idle longer than the service timeout */
 	__u64 icmp_steered;	/* ICMP error sent to its flow's backend */
 	__u64 fragments;	/* IP fragments for a service */
+	__u64 conn_syn_untracked; /* SYN forwarded by hash, remembered at its ACK */
+	__u64 conn_rate_limited; /* new flow forwarded but not remembered */
+};
+
+/* conn_rate: per-CPU insertion budget of the connection table. */
+struct lb_conn_rate {
+	__u64 window_ns;	/* start of the current one-second window */
+	__u64 inserts;		/* entries inserted in it */
 };
 
 /* service_stats and backend_stats: per-CPU arrays indexed by id. */
@@ -159,7 +168,8 @@ _Static_assert(sizeof(struct lb_flow) == 40, "lb_flow");
 _Static_assert(sizeof(struct lb_conn) == 16, "lb_conn");
 _Static_assert(sizeof(struct lb_frag_key) == 40, "lb_frag_key");
 _Static_assert(sizeof(struct lb_frag) == 8, "lb_frag");
-_Static_assert(sizeof(struct lb_global_stats) == 16 * 8, "lb_global_stats");
+_Static_assert(sizeof(struct lb_global_stats) == 18 * 8, "lb_global_stats");
+_Static_assert(sizeof(struct lb_conn_rate) == 16, "lb_conn_rate");
 _Static_assert(sizeof(struct lb_counters) == 32, "lb_counters");
 
 #endif /* LB_SHARED_H */

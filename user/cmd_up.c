@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cmd.h"
 #include "ctl.h"
 #include "log.h"
@@ -183,6 +184,8 @@ int do_up(struct ctx *c, int argc, char **argv)
 			return usage_err(c, "unexpected argument '%s' (see 'lbctl up help')", argv[i]);
 	}
 	o.ifname = ifname;
+	if (!caps_can_run_controller())
+		return run_err(c, "lbctl up needs root (or CAP_BPF and CAP_NET_ADMIN)");
 	if (nl_link_get(ifname, &li))
 		return usage_err(c, "%s: no such interface", ifname);
 	if (o.config && (err = cfg_load(o.config, &cfg)))

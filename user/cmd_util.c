@@ -114,6 +114,9 @@ int pick_iface(struct ctx *c, const char *given, char *out)
 	}
 	snprintf(root, sizeof(root), "%s/lbctl", c->bpffs);
 	d = opendir(root);
+	if (!d && (errno == EACCES || errno == EPERM))
+		return run_err(c, "%s: permission denied (lbctl needs root, or CAP_BPF and CAP_NET_ADMIN)",
+			       root);
 	if (!d)
 		return run_err(c, "no balancer is up (nothing in %s): run '%s up IFACE' first",
 			       root, c->prog);

@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "ctl.h"
 #include "evloop.h"
 #include "log.h"
@@ -304,7 +305,13 @@ static int setup(struct ctl *c)
 	ctl_write_state(c);
 	neigh_refresh(c, false);
 	ev_timer_arm(c->loop, c->t_periodic, PERIOD_NS);
-	return write_pidfile(c);
+	err = write_pidfile(c);
+	if (err)
+		return err;
+	err = caps_drop();
+	if (err)
+		pr_warn("%s: cannot drop capabilities: %s", c->ifname, strerror(-err));
+	return 0;
 }
 
 static void teardown(struct ctl *c)
@@ -341,6 +348,7 @@ int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd)
 	int err;
 
 	c.prog.link_fd = -1;
+	umask(077);	/* state, pid file and textfile temp are ours alone */
 	c.maps.dir_fd = -1;
 	snprintf(c.ifname, sizeof(c.ifname), "%s", o->ifname);
 	err = setup(&c);

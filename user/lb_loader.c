@@ -47,6 +47,8 @@ static int open_skel(struct lb_bpf **out, const uint8_t mac[6],
 	if (!skel)
 		return -errno;
 	memcpy((void *)skel->rodata->if_mac, mac, 6);
+	if (lim && lim->conn_rate)
+		skel->rodata->conn_rate_max = lim->conn_rate < 0 ? 0 : lim->conn_rate;
 	err = bpf_map__set_max_entries(skel->maps.services, nsvc);
 	err = err ?: bpf_map__set_max_entries(skel->maps.service_info, nsvc);
 	err = err ?: bpf_map__set_max_entries(skel->maps.vips, nsvc);

@@ -12,6 +12,8 @@ struct lb_limits {
 	uint32_t max_services;	/* 0 = LB_MAX_SERVICES */
 	uint32_t max_backends;	/* 0 = LB_MAX_BACKENDS */
 	uint32_t conn_max;	/* 0 = LB_CONN_MAX */
+	int64_t conn_rate;	/* new flows remembered per CPU per second;
+				 * 0 = LB_CONN_RATE, -1 = no limit */
 };
 
 struct lb_prog {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 
 #include "stats_prom.h"
@@ -40,6 +41,9 @@ static const struct {
 	G("lbctl_icmp_steered_total", NULL, NULL, icmp_steered,
 	  "ICMP errors sent to the backend of the flow they quote."),
 	G("lbctl_fragments_total", NULL, NULL, fragments, "IP fragments for a service."),
+	G("lbctl_conn_untracked_total", "reason", "syn", conn_syn_untracked,
+	  "New flows forwarded without a conntrack entry: TCP SYNs (tracked from their ACK), rate limit."),
+	G("lbctl_conn_untracked_total", "reason", "rate_limit", conn_rate_limited, NULL),
 #undef G
 };
 
@@ -181,6 +185,8 @@ int prom_write(struct lb_maps *m, const char *ifname, const char *path,
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
+	/* node_exporter runs as its own user: counters are not secret. */
+	fchmod(fileno(f), 0644);
 	err = locked ? 0 : lb_maps_lock(m);
 	if (!err) {
 		err = lb_read_global(m, &g);
