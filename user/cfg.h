@@ -139,7 +139,7 @@ struct cfg_vrrp_instance {
 	bool state_master;		/* "state MASTER": initial wish, as keepalived */
 	uint8_t vrid;			/* 1..255 */
 	uint8_t priority;		/* 1..255, default 100 */
-	int version;			/* 2 or 3, default global vrrp_version (2) */
+	int version;			/* 2 or 3, default global vrrp_version (2); IPv6: 3 */
 	int family;			/* AF_INET or AF_INET6 (from the VIPs) */
 	uint64_t advert_int_us;		/* default 1 s; VRRPv3 allows 10 ms steps */
 	bool nopreempt;
@@ -194,6 +194,8 @@ struct cfg_global {
 	char textfile[256];		/* lbctl_textfile PATH: Prometheus output */
 	uint64_t textfile_interval_us;	/* lbctl_textfile_interval, default 5 s */
 	uint32_t conn_max;		/* lbctl_conn_max, default LB_CONN_MAX */
+	uint32_t conn_rate;		/* lbctl_conn_rate: new flows remembered per CPU
+					 * per second, default LB_CONN_RATE, 0 = no limit */
 	uint32_t max_services;		/* lbctl_max_services, default LB_MAX_SERVICES */
 	uint32_t max_backends;		/* lbctl_max_backends, default LB_MAX_BACKENDS */
 };

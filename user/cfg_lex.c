@@ -36,14 +36,12 @@ static void sanitise(char *s)
 			*s = '?';
 }
 
+/* False once CFG_MAX_ERRORS have been printed: the rest stays quiet. */
 static bool count_error(struct cfg_lex *lx)
 {
 	if (lx->gave_up)
 		return false;
-	if (++lx->n_errors >= CFG_MAX_ERRORS) {
-		lx->gave_up = true;
-		return true;
-	}
+	lx->gave_up = ++lx->n_errors >= CFG_MAX_ERRORS;
 	return true;
 }
 
@@ -57,12 +55,12 @@ static void vdiag(struct cfg_lex *lx, bool warn, int file, int line,
 	sanitise(msg);
 	if (warn) {
 		lx->n_warnings++;
-		pr_warn("%s:%d: warning: %s", name, line, msg);
+		log_located(LOG_LVL_WARN, "%s:%d: warning: %s", name, line, msg);
 		return;
 	}
 	if (!count_error(lx))
 		return;
-	pr_err("%s:%d: %s", name, line, msg);
+	log_located(LOG_LVL_ERR, "%s:%d: %s", name, line, msg);
 	if (lx->gave_up)
 		pr_err("%s: too many errors, stopping", lx->files[0]);
 }
@@ -408,6 +406,7 @@ static int lex_buf(struct cfg_lex *lx, int file, const char *buf, size_t len)
 		if (memchr(p, '\0', eol - p)) {
 			cfg_error_at(lx, file, lineno,
 				     "NUL byte: this is not a text file, stopped reading it");
+			lx->truncated = true;
 			break;
 		}
 		err = lex_line(lx, file, lineno, p, eol - p);

@@ -42,6 +42,7 @@ struct cfg_lex {
 	int n_errors, n_warnings;
 	bool gave_up;			/* CFG_MAX_ERRORS reached */
 	bool oom;
+	bool truncated;			/* a file was not read to its end */
 	/* files being read, innermost last, for cycle detection */
 	struct { dev_t dev; ino_t ino; } stack[CFG_INCLUDE_DEPTH + 1];
 	int depth;

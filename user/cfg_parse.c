@@ -218,7 +218,8 @@ static void skip_block(struct parser *p, const struct cfg_tok *open)
 		const struct cfg_tok *t = tok(p);
 
 		if (t->type == TOK_EOF) {
-			err(p, open, "this '{' is never closed");
+			if (!p->lx.truncated)
+				err(p, open, "this '{' is never closed");
 			return;
 		}
 		advance(p);
@@ -304,6 +305,28 @@ static bool check_arity(struct parser *p, const struct stmt *st)
 	return true;
 }
 
+/*
+ * "url { path / status_code 200 }": where a keyword takes a bounded number
+ * of values and one of its optional or extra words is a keyword of the
+ * same block, the statement ends before it and the rest is read again as
+ * the next statement.
+ */
+static void split_stmt(struct parser *p, struct stmt *st, const struct kw *table)
+{
+	int i;
+
+	if (st->k->max < 0)
+		return;
+	for (i = st->k->min; i < st->nargs; i++) {
+		if (!st->arg[i].quoted && kw_find(table, st->arg[i].text)) {
+			p->pos = &st->arg[i] - p->lx.toks;
+			st->nargs = i;
+			st->open = NULL;
+			return;
+		}
+	}
+}
+
 static void dispatch(struct parser *p, struct stmt *st, const struct kw *table,
 		     const char *where, void *obj)
 {
@@ -315,11 +338,12 @@ static void dispatch(struct parser *p, struct stmt *st, const struct kw *table,
 		goto skip;
 	}
 	st->k = k;
-	ok = check_arity(p, st);
-	if (ok && (k->flags & KW_BLOCK) && !st->open) {
+	split_stmt(p, st, table);
+	if ((k->flags & KW_BLOCK) && !st->open) {
 		err(p, st->kw, "%s needs a { } block", k->name);
 		return;
 	}
+	ok = check_arity(p, st);
 	if (ok && !(k->flags & (KW_BLOCK | KW_MAYBLOCK)) && st->open) {
 		err(p, st->open, "%s takes no { } block", k->name);
 		goto skip;
@@ -351,7 +375,7 @@ static void parse_block(struct parser *p, const struct cfg_tok *open,
 			advance(p);
 			break;
 		case TOK_EOF:
-			if (open)
+			if (open && !p->lx.truncated)
 				err(p, open, "the '{' of %s is never closed", where);
 			return;
 		case TOK_CLOSE:
@@ -387,7 +411,8 @@ static void parse_list(struct parser *p, const struct cfg_tok *open,
 		if (t->type == TOK_EOL) {
 			advance(p);
 		} else if (t->type == TOK_EOF) {
-			err(p, open, "the '{' of %s is never closed", where);
+			if (!p->lx.truncated)
+				err(p, open, "the '{' of %s is never closed", where);
 			return;
 		} else if (t->type == TOK_CLOSE) {
 			advance(p);
@@ -659,6 +684,7 @@ static const struct kw global_kw[] = {
 	STR("lbctl_textfile", G, textfile),
 	TIMER("lbctl_textfile_interval", G, textfile_interval_us, MSEC(100), SEC(86400)),
 	INT("lbctl_conn_max", G, conn_max, 1, 1 << 28),
+	INT("lbctl_conn_rate", G, conn_rate, 0, 100000000),
 	INT("lbctl_max_services", G, max_services, 1, 65536),
 	INT("lbctl_max_backends", G, max_backends, 1, 1 << 20),
 
@@ -863,7 +889,20 @@ struct inst_ctx {
 	bool auth_pass_type;			/* auth_type PASS seen */
 	const struct cfg_tok *auth_pass;	/* auth_pass seen */
 	const struct cfg_tok *auth_type;
+	bool has_if, has_vrid;			/* given, even if wrongly */
 };
+
+static void h_interface(struct parser *p, const struct stmt *st, void *obj)
+{
+	((struct inst_ctx *)obj)->has_if = true;
+	h_str(p, st, obj);
+}
+
+static void h_vrid(struct parser *p, const struct stmt *st, void *obj)
+{
+	((struct inst_ctx *)obj)->has_vrid = true;
+	h_int(p, st, obj);
+}
 
 static void h_state(struct parser *p, const struct stmt *st, void *obj)
 {
@@ -992,9 +1031,10 @@ static struct cfg_vip_addr *add_vip(struct parser *p, struct inst_ctx *c,
 		const struct cfg_vip_addr *o = k < c->in.n_vips ? &c->in.vips[k] :
 			&c->in.vips_excluded[k - c->in.n_vips];
 
+		/* keepalived's own samples do this; the first one counts */
 		if (cfg_addr_eq(&o->addr, &v->addr)) {
-			err(p, t, "%s %s is listed twice", what,
-			    cfg_addr_str(&v->addr, a, sizeof(a)));
+			warn(p, t, "%s %s is listed twice, the second is ignored", what,
+			     cfg_addr_str(&v->addr, a, sizeof(a)));
 			return NULL;
 		}
 	}
@@ -1265,8 +1305,10 @@ static void h_track_vs(struct parser *p, const struct stmt *st, void *obj)
 #define I struct inst_ctx
 static const struct kw instance_kw[] = {
 	FN("state", h_state, 1, 1),
-	STR("interface", I, in.ifname),
-	INT("virtual_router_id", I, in.vrid, 1, 255),
+	{ .name = "interface", .fn = h_interface, .min = 1, .max = 1,
+	  FLD(I, in.ifname) },
+	{ .name = "virtual_router_id", .fn = h_vrid, .min = 1, .max = 1,
+	  FLD(I, in.vrid), .lo = 1, .hi = 255 },
 	INT("priority", I, in.priority, 1, 255),
 	{ .name = "advert_int", .fn = h_advert, .min = 1, .max = 1,
 	  FLD(I, in.advert_int_us), .lo = MSEC(10), .hi = SEC(255) },
@@ -1383,9 +1425,9 @@ static void instance_done(struct parser *p, struct inst_ctx *c)
 	check_family(p, c, "unicast_src_ip", &in->unicast_src_ip);
 	for (k = 0; k < in->n_unicast_peers; k++)
 		check_family(p, c, "unicast_peer", &in->unicast_peers[k]);
-	if (!in->ifname[0])
+	if (!c->has_if)
 		err(p, c->aux.at, "vrrp_instance %s has no interface", in->name);
-	if (!in->vrid)
+	if (!c->has_vrid)
 		err(p, c->aux.at, "vrrp_instance %s has no virtual_router_id", in->name);
 	if (in->n_vips > VRRP_MAX_VIPS)
 		err(p, c->aux.at, "vrrp_instance %s has %d virtual_ipaddress, an advert "
@@ -2336,6 +2378,17 @@ static void check_instances(struct parser *p)
 	}
 }
 
+/* Names listed in group { }, valid or not: an empty group is its own error. */
+static bool sg_listed(const struct parser *p, int group)
+{
+	int k;
+
+	for (k = 0; k < p->n_pend; k++)
+		if (p->pend[k].kind == PEND_SG_MEMBER && p->pend[k].owner == group)
+			return true;
+	return false;
+}
+
 static void check_sync_groups(struct parser *p)
 {
 	const struct cfg *c = p->cfg;
@@ -2349,7 +2402,7 @@ static void check_sync_groups(struct parser *p)
 			if (g->name[0] && !strcmp(g->name, c->sync_groups[j].name))
 				err(p, p->sg_at[k], "vrrp_sync_group %s is already defined at %s",
 				    g->name, where_str(p, p->sg_at[j], p->sg_at[k], w, sizeof(w)));
-		if (!g->n_members)
+		if (!sg_listed(p, k))
 			err(p, p->sg_at[k], "vrrp_sync_group %s has no instances "
 			    "(group { NAME ... })", g->name);
 	}
@@ -2413,6 +2466,7 @@ static void global_defaults(struct cfg_global *g)
 	g->garp_master_refresh_repeat = 1;
 	g->textfile_interval_us = SEC(5);
 	g->conn_max = LB_CONN_MAX;
+	g->conn_rate = LB_CONN_RATE;
 	g->max_services = LB_MAX_SERVICES;
 	g->max_backends = LB_MAX_BACKENDS;
 }

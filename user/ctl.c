@@ -263,6 +263,7 @@ static int setup(struct ctl *c)
 	c->link_up = li.up;
 	if (c->cfg) {
 		lim.conn_max = c->cfg->global.conn_max;
+		lim.conn_rate = c->cfg->global.conn_rate ? (int64_t)c->cfg->global.conn_rate : -1;
 		lim.max_services = c->cfg->global.max_services;
 		lim.max_backends = c->cfg->global.max_backends;
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,7 +12,7 @@ int log_verbosity = LOG_LVL_INFO;
 static FILE *log_file;
 static int log_stamp;
 
-static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+static void log_vmsg_prefix(enum log_level lvl, bool prefix, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warning", "", "debug" };
 	FILE *f = log_file ? log_file : stderr;
@@ -29,12 +30,26 @@ static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 		strftime(buf, sizeof(buf), "%F %T", &tm);
 		fprintf(f, "%s.%03ld ", buf, ts.tv_nsec / 1000000);
 	}
-	if (*names[lvl])
+	if (prefix && *names[lvl])
 		fprintf(f, "%s: ", names[lvl]);
 	vfprintf(f, fmt, ap);
 	if (len == 0 || fmt[len - 1] != '\n')
 		fputc('\n', f);
 	fflush(f);
+}
+
+static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	log_vmsg_prefix(lvl, true, fmt, ap);
+}
+
+void log_located(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg_prefix(lvl, false, fmt, ap);
+	va_end(ap);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

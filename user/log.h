@@ -16,6 +16,11 @@ int log_open(const char *path);
 /* Route libbpf's printing through log_msg. */
 void log_hook_libbpf(void);
 
+/* Like log_msg, without the "error: "/"warning: " prefix: for messages
+ * that carry their own location first, as FILE:LINE: message. */
+void log_located(enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #define pr_err(...)   log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define pr_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define pr_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)
