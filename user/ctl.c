@@ -129,10 +129,47 @@ static void on_neigh(void *arg, int ifindex, int family, const void *addr, const
 			lb_addr_str(family, addr, a, sizeof(a)), c->ifname);
 }
 
+/* Our interface was deleted and a device of the same name appeared. The
+ * program was built for the old one's MAC: only the same MAC is taken
+ * back without a restart. */
+static void relink(struct ctl *c)
+{
+	struct nl_link_info li;
+
+	if (nl_link_get(c->ifname, &li))
+		return;
+	if (memcmp(li.mac, c->mac, 6)) {
+		pr_err("%s: came back with another MAC address; run 'lbctl down %s' and "
+		       "'lbctl up %s' to load the program for it", c->ifname, c->ifname, c->ifname);
+		return;
+	}
+	lb_prog_detach(&c->prog);
+	c->ifindex = li.ifindex;
+	c->link_up = li.up;
+	pr_info("%s: interface is back (ifindex %d)", c->ifname, li.ifindex);
+	if (ctl_vrrp_reopen(c))
+		pr_err("%s: VRRP could not restart on the new interface", c->ifname);
+	ctl_update_attach(c);
+	ctl_vrrp_link_event(c, c->ifindex, c->ifname, li.up);
+}
+
 static void on_link(void *arg, int ifindex, const char *name, bool up)
 {
 	struct ctl *c = arg;
+	struct nl_link_info li;
 
+	if (name && !strcmp(name, c->ifname) && ifindex != c->ifindex) {
+		relink(c);
+		return;
+	}
+	if (ifindex == c->ifindex && !up && nl_link_get(c->ifname, &li)) {
+		/* Deleted: the kernel took the XDP link and the VIPs with it. */
+		pr_err("%s: interface disappeared; not forwarding until it comes back", c->ifname);
+		c->link_up = false;
+		lb_prog_detach(&c->prog);
+		ctl_vrrp_link_event(c, ifindex, name, false);
+		return;
+	}
 	if (ifindex == c->ifindex && up != c->link_up) {
 		c->link_up = up;
 		pr_info("%s: link %s", c->ifname, up ? "up" : "down");

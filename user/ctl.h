@@ -84,6 +84,8 @@ int ctl_vrrp_masters(const struct ctl *c);
 /* -1: no instance carries vip; else 1 if this node is its MASTER. */
 int ctl_vrrp_vip_state(const struct ctl *c, const struct cfg_addr *vip);
 void ctl_vrrp_link_event(struct ctl *c, int ifindex, const char *name, bool up);
+/* The interface was re-created: reopen sockets bound to the old one. */
+int ctl_vrrp_reopen(struct ctl *c);
 /* A tracked virtual server's quorum changed (health side calls this). */
 void ctl_vrrp_quorum_changed(struct ctl *c);
 

@@ -1100,6 +1100,21 @@ int ctl_vrrp_reload(struct ctl *c, const struct cfg *new)
 	return err;
 }
 
+int ctl_vrrp_reopen(struct ctl *c)
+{
+	int i, err;
+
+	if (!c->n_vrrp)
+		return 0;
+	scripts_stop(c);
+	io_close(c);
+	err = io_open(c);
+	err = err ?: scripts_start(c, c->cfg);
+	for (i = 0; !err && i < c->n_vrrp; i++)
+		err = pick_primary(c->vrrp[i]);
+	return err;
+}
+
 int ctl_vrrp_masters(const struct ctl *c)
 {
 	int i, n = 0;
