@@ -169,6 +169,14 @@ int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *n
 	}
 	for (i = 0; new && i < new->n_vs && !err; i++)
 		err = apply_vs(c, find_vs(old, &new->vs[i]), &new->vs[i]);
+	/* Maps reused from a previous run may say active where VRRP now
+	 * says otherwise: VRRP's word is the current one. */
+	for (i = 0; new && i < new->n_vs && !err; i++) {
+		const struct cfg_addr *vip = &new->vs[i].vip;
+
+		lb_vip_set_active(&c->maps, lb_family(vip), vip->bytes,
+				  ctl_vrrp_vip_state(c, vip) != 0);
+	}
 	lb_maps_unlock(&c->maps);
 	return err;
 }

@@ -387,10 +387,14 @@ int lb_svc_del(struct lb_maps *m, uint32_t id)
 	 * existing conntrack entries die with their backends' generations. */
 	if (bpf_map_delete_elem(m->fd[LB_M_SERVICES], &s->key) && errno != ENOENT)
 		return -errno;
-	for (b = 0; b < m->max_backends; b++)
-		if ((m->be[b].flags & LB_BE_F_USED) && m->be[b].svc_id == id)
-			lb_be_del(m, b);
 	bpf_map_delete_elem(m->fd[LB_M_MAGLEV], &id);
+	for (b = 0; b < m->max_backends; b++) {
+		if (!(m->be[b].flags & LB_BE_F_USED) || m->be[b].svc_id != id)
+			continue;
+		m->be[b].flags = 0;
+		m->be[b].gen++;
+		put_be(m, b);
+	}
 	err = vip_ref(m, s->key.family, s->key.addr, -1, false, NULL);
 	s->flags = 0;
 	s->table_size = 0;
