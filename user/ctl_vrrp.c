@@ -863,6 +863,7 @@ static void inst_start(struct vrrp_inst *in)
 {
 	bool fault;
 	int p = effective_priority(in, &fault);
+	int i;
 
 	in->prev = VRRP_INIT;
 	if (p != in->fsm.priority)
@@ -870,6 +871,10 @@ static void inst_start(struct vrrp_inst *in)
 	if (fault)
 		vrrp_fsm_fault(&in->fsm, now_us(), true);
 	act(in, vrrp_fsm_start(&in->fsm, now_us()));
+	/* A VIP that was static (or left over) becomes VRRP's from now on. */
+	if (in->fsm.state != VRRP_MASTER)
+		for (i = 0; i < in->ci->n_vips; i++)
+			ctl_vip_set_active(in->ctl, &in->ci->vips[i].addr, false);
 }
 
 static int scripts_start(struct ctl *c, const struct cfg *cfg)
