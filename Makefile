@@ -80,7 +80,7 @@ lbctl: $(BUILD)/user/main.o $(BUILD)/liblb.a
 	@echo "  LINK     $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/selftests/%: selftests/%.c selftests/tap.h $(BUILD)/liblb.a $(USER_HDRS) $(SKELS) | $(BUILD)/selftests
+$(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(BUILD)/liblb.a $(USER_HDRS) $(SKELS) | $(BUILD)/selftests
 	@echo "  CC       $@"
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(BUILD)/liblb.a $(LDLIBS)
 

@@ -60,8 +60,8 @@ static __always_inline bool vip_active(const struct lb_flow *f)
 }
 
 /* A remembered backend is still good for its flow: same slot occupant,
- * healthy, MAC known, its service active here. Weight is not checked:
- * a drained backend keeps the flows it has. */
+ * healthy, MAC known. Weight is not checked: a drained backend keeps the
+ * flows it has. Whether its service is active here is the caller's call. */
 static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
 						       struct lb_service **svcp,
 						       __u32 *svc_id)
@@ -75,7 +75,7 @@ static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
 		return NULL;
 	*svc_id = be->svc_id;
 	svc = bpf_map_lookup_elem(&service_info, svc_id);
-	if (!svc || !(svc->flags & LB_SVC_F_ACTIVE))
+	if (!svc)
 		return NULL;
 	*svcp = svc;
 	return be;
@@ -262,7 +262,7 @@ int xdp_lb(struct xdp_md *ctx)
 	struct lb_conn *c, nc;
 	struct pkt p = {};
 	__u32 zero = 0, svc_id, bid;
-	bool affinity;
+	bool affinity, new_flow = false;
 	__u64 now;
 	int ret;
 
@@ -294,6 +294,8 @@ int xdp_lb(struct xdp_md *ctx)
 	c = bpf_map_lookup_elem(&conntrack, &p.flow);
 	if (c) {
 		be = conn_backend(c, &svc, &svc_id);
+		if (be && !(svc->flags & LB_SVC_F_ACTIVE))
+			return verdict_pass(g, &g->pass_inactive);
 		if (be) {
 			now = bpf_ktime_get_coarse_ns();
 			if (!conn_expired(svc, c, now)) {
@@ -345,14 +347,15 @@ int xdp_lb(struct xdp_md *ctx)
 		return verdict_drop(g, &g->drop_no_backend, svc_id);
 
 	g->conn_miss++;
-	/* ICMP errors follow a flow; they do not start one. */
+	/* ICMP errors follow a flow; they do not start one. A flow counts as
+	 * new once, when it is remembered (a TCP connection at its ACK). */
 	if (p.kind == PKT_ICMP_ERR) {
 		g->icmp_steered++;
 	} else if (conn_admit(g, &p, now)) {
 		nc.backend_id = bid;
 		nc.backend_gen = be->gen;
 		nc.last_seen_ns = now;
-		bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
+		new_flow = !bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
 	}
 	if (p.kind == PKT_FRAG_FIRST) {
 		g->fragments++;
@@ -360,7 +363,7 @@ int xdp_lb(struct xdp_md *ctx)
 	} else if (p.kind == PKT_FRAG_LATER) {
 		g->fragments++;
 	}
-	return forward(ctx, g, be, bid, svc_id, p.kind != PKT_ICMP_ERR);
+	return forward(ctx, g, be, bid, svc_id, new_flow);
 
 established:
 	g->conn_hit++;

@@ -51,15 +51,16 @@ struct pkt {
 	__u8 syn;		/* TCP SYN without ACK: a handshake's first packet */
 };
 
-/* TCP needs its full fixed header, UDP its 8 bytes: anything shorter for a
- * VIP is malformed rather than a packet to guess about. */
-static __always_inline int parse_ports(void *l4, void *data_end, __u8 proto,
-				       struct pkt *p)
+/* TCP needs its full fixed header, UDP its 8 bytes, inside the IP packet
+ * (l3_end; the frame may carry Ethernet padding beyond it): anything
+ * shorter for a VIP is malformed rather than a packet to guess about. */
+static __always_inline int parse_ports(void *l4, void *data_end, void *l3_end,
+				       __u8 proto, struct pkt *p)
 {
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
-		if ((void *)(th + 1) > data_end)
+		if ((void *)(th + 1) > data_end || (void *)(th + 1) > l3_end)
 			return PARSE_MALFORMED;
 		p->flow.sport = th->source;
 		p->flow.dport = th->dest;
@@ -69,7 +70,7 @@ static __always_inline int parse_ports(void *l4, void *data_end, __u8 proto,
 	if (proto == IPPROTO_UDP) {
 		struct udphdr *uh = l4;
 
-		if ((void *)(uh + 1) > data_end)
+		if ((void *)(uh + 1) > data_end || (void *)(uh + 1) > l3_end)
 			return PARSE_MALFORMED;
 		p->flow.sport = uh->source;
 		p->flow.dport = uh->dest;
@@ -149,7 +150,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off,
 			return PARSE_PASS;
 		return parse_icmp4_err(l4, data_end, p);
 	}
-	return parse_ports(l4, data_end, ip->protocol, p);
+	return parse_ports(l4, data_end, (void *)ip + tot, ip->protocol, p);
 }
 
 static __always_inline int parse_icmp6_err(void *icmp, void *data_end, struct pkt *p)
@@ -174,8 +175,8 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 				      struct pkt *p)
 {
 	struct ipv6hdr *ip6 = data + off;
+	void *h, *l3_end;
 	__u8 nexthdr;
-	void *h;
 	int i;
 
 	if ((void *)(ip6 + 1) > data_end)
@@ -183,8 +184,8 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	p->flow.family = LB_AF_INET6;
 	__builtin_memcpy(p->flow.src, &ip6->saddr, 16);
 	__builtin_memcpy(p->flow.dst, &ip6->daddr, 16);
-	if (ip6->version != 6 ||
-	    (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len) > data_end)
+	l3_end = (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len);
+	if (ip6->version != 6 || l3_end > data_end)
 		return PARSE_MALFORMED;
 
 	nexthdr = ip6->nexthdr;
@@ -243,7 +244,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
 	    nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT)
 		return PARSE_MALFORMED;	/* chain longer than we walk */
-	return parse_ports(h, data_end, nexthdr, p);
+	return parse_ports(h, data_end, l3_end, nexthdr, p);
 }
 
 #endif
