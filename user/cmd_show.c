@@ -308,7 +308,9 @@ static pid_t controller_pid(const char *sdir)
 	return pid;
 }
 
-static void cat_file(const char *path, FILE *to)
+/* Copy a file; chomp drops its final newline (a JSON document embedded
+ * in another). */
+static void cat_file(const char *path, FILE *to, bool chomp)
 {
 	char buf[4096];
 	size_t n;
@@ -316,8 +318,11 @@ static void cat_file(const char *path, FILE *to)
 
 	if (!f)
 		return;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (chomp && n < sizeof(buf) && buf[n - 1] == '\n')
+			n--;
 		fwrite(buf, 1, n, to);
+	}
 	fclose(f);
 }
 
@@ -348,7 +353,7 @@ int do_status(struct ctx *c, int argc, char **argv)
 			/* The controller's own document, embedded as is. */
 			fputs(",\"controller\":", stdout);
 			fflush(stdout);
-			cat_file(path, stdout);
+			cat_file(path, stdout, true);
 		} else {
 			json_null(&j, "controller");
 		}
@@ -360,7 +365,7 @@ int do_status(struct ctx *c, int argc, char **argv)
 		printf(", XDP %s\n", strcmp(mode, "none") ? mode : "not attached");
 		snprintf(path, sizeof(path), "%s/status.txt", sdir);
 		if (pid > 0)
-			cat_file(path, stdout);
+			cat_file(path, stdout, false);
 	}
 	for (id = 0; id < m.max_services; id++) {
 		const struct lb_service *sv = &m.svc[id];

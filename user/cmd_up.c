@@ -227,7 +227,7 @@ int do_up(struct ctx *c, int argc, char **argv)
 static void rm_state_dir(const char *sdir)
 {
 	static const char *const files[] = {
-		"pid", "vips", "status.json", "status.txt", "log", "lock", NULL
+		"pid", "vips", "status.json", "status.txt", "reload", "log", "lock", NULL
 	};
 	char path[300];
 	int i;
@@ -288,20 +288,54 @@ int do_down(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* The controller's last reload result: "GEN PID ok" or "GEN PID error ...". */
+static int read_reload(const char *sdir, char *line, size_t len)
+{
+	char path[300];
+	FILE *f;
+
+	line[0] = 0;
+	state_file(sdir, "reload", path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(line, len, f))
+		line[0] = 0;
+	fclose(f);
+	line[strcspn(line, "\n")] = 0;
+	return 0;
+}
+
 int do_reload(struct ctx *c, int argc, char **argv)
 {
-	char ifname[IFNAMSIZ], sdir[256];
+	struct timespec ts = { 0, 20 * 1000000 };
+	char ifname[IFNAMSIZ], sdir[256], before[320], now[320], *res;
+	int err, waited;
 	pid_t pid;
-	int err;
 
 	err = pick_iface(c, argc > 0 ? argv[0] : NULL, ifname);
 	if (err)
 		return err;
 	state_dir(c, ifname, sdir, sizeof(sdir));
 	pid = read_pid(sdir);
+	read_reload(sdir, before, sizeof(before));
 	if (pid <= 0 || kill(pid, SIGHUP))
 		return run_err(c, "no controller is running on %s", ifname);
-	printf("%s: reload requested (pid %d); see 'lbctl status' and the log\n", ifname, pid);
+	for (waited = 0; waited < 10000; waited += 20) {
+		nanosleep(&ts, NULL);
+		if (!read_reload(sdir, now, sizeof(now)) && strcmp(now, before))
+			break;
+	}
+	if (!strcmp(now, before))
+		return run_err(c, "%s: the controller (pid %d) did not report on the reload", ifname, pid);
+	/* Skip "GEN PID " */
+	res = strchr(now, ' ');
+	res = res ? strchr(res + 1, ' ') : NULL;
+	res = res ? res + 1 : now;
+	if (strncmp(res, "ok", 2))
+		return run_err(c, "%s: reload rejected: %s", ifname,
+			       strncmp(res, "error ", 6) ? res : res + 6);
+	printf("%s: configuration reloaded\n", ifname);
 	return 0;
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <time.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -220,6 +222,28 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 	ev_timer_arm(loop, t, PERIOD_NS);
 }
 
+/* `lbctl reload` waits for this file's generation to change and shows
+ * the result: "GEN ok" or "GEN error MESSAGE". */
+static void reload_result(const struct ctl *c, const char *fmt, ...)
+{
+	static unsigned long gen;
+	char path[300], tmp[310], msg[256];
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/reload", c->opts.state_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return;
+	fprintf(f, "%lu %d %s\n", ++gen + (unsigned long)time(NULL) * 1000, getpid(), msg);
+	if (fclose(f) || rename(tmp, path))
+		unlink(tmp);
+}
+
 static void on_signal(struct evloop *loop, int signo, void *arg)
 {
 	struct ctl *c = arg;
@@ -230,13 +254,17 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 
 		if (!c->opts.config) {
 			pr_warn("reload: no config file to re-read (started without -c)");
+			reload_result(c, "error started without -c: no config file to re-read");
 			return;
 		}
 		pr_info("reload: reading %s", c->opts.config);
 		err = cfg_load(c->opts.config, &new);
 		if (err) {
-			pr_err("reload: %s has errors; keeping the running configuration",
-			       c->opts.config);
+			pr_err("reload: %s: %s; keeping the running configuration", c->opts.config,
+			       err == -EINVAL ? "configuration has errors" : strerror(-err));
+			reload_result(c, "error %s: %s; the running configuration is kept "
+				      "(details in the log)", c->opts.config,
+				      err == -EINVAL ? "configuration has errors" : strerror(-err));
 			return;
 		}
 		old = c->cfg;
@@ -247,6 +275,10 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 		if (err)
 			pr_err("reload: applying %s: %s", c->opts.config, strerror(-err));
 		cfg_free(old);
+		if (err)
+			reload_result(c, "error applying %s: %s", c->opts.config, strerror(-err));
+		else
+			reload_result(c, "ok");
 		ctl_update_attach(c);
 		ctl_write_state(c);
 		pr_info("reload: done");
@@ -405,7 +437,7 @@ int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd)
 		snprintf(msg, sizeof(msg), "ok: %s: up, XDP not attached (no VRRP instance is MASTER yet)\n",
 			 c.ifname);
 	report(&c, msg);
-	pr_info("%s", msg + 4);
+	pr_info("%.*s", (int)strlen(msg + 4) - 1, msg + 4);
 	err = evloop_run(c.loop);
 	teardown(&c);
 	return err ? 1 : 0;
