@@ -253,6 +253,8 @@ int do_down(struct ctx *c, int argc, char **argv)
 	}
 	if (pick_iface(c, argv[0], ifname))
 		return EXIT_USAGE;
+	if (!caps_can_run_controller())
+		return run_err(c, "lbctl down needs root (or CAP_BPF and CAP_NET_ADMIN)");
 	pin_dir(c, ifname, pdir, sizeof(pdir));
 	state_dir(c, ifname, sdir, sizeof(sdir));
 	had_pins = !access(pdir, F_OK);
@@ -316,6 +318,8 @@ int do_reload(struct ctx *c, int argc, char **argv)
 	err = pick_iface(c, argc > 0 ? argv[0] : NULL, ifname);
 	if (err)
 		return err;
+	if (!caps_can_run_controller())
+		return run_err(c, "lbctl reload needs root (or CAP_BPF and CAP_NET_ADMIN)");
 	state_dir(c, ifname, sdir, sizeof(sdir));
 	pid = read_pid(sdir);
 	read_reload(sdir, before, sizeof(before));

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -315,6 +318,36 @@ static int write_pidfile(const struct ctl *c)
 	return 0;
 }
 
+/*
+ * Sub-second VRRP intervals leave no room for the scheduler's whims: a
+ * master descheduled for three intervals is declared dead. As keepalived
+ * does with vrrp_rt_priority, run real-time (and never swapped out); the
+ * loop blocks in epoll almost all the time, and RLIMIT_RTTIME kills a
+ * runaway controller instead of letting it starve the machine.
+ */
+static void realtime_if_needed(const struct ctl *c)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct rlimit rt = { .rlim_cur = 200000, .rlim_max = 200000 };	/* µs */
+	uint64_t min = UINT64_MAX;
+	int i;
+
+	for (i = 0; c->cfg && i < c->cfg->n_instances; i++)
+		if (!strcmp(c->cfg->instances[i].ifname, c->ifname) &&
+		    c->cfg->instances[i].advert_int_us < min)
+			min = c->cfg->instances[i].advert_int_us;
+	if (min >= 1000000)
+		return;
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		pr_warn("%s: mlockall: %s", c->ifname, strerror(errno));
+	if (setrlimit(RLIMIT_RTTIME, &rt) || sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &sp))
+		pr_warn("%s: cannot run real-time for %llu ms adverts: %s", c->ifname,
+			(unsigned long long)min / 1000, strerror(errno));
+	else
+		pr_info("%s: running real-time (SCHED_RR) for %llu ms VRRP adverts", c->ifname,
+			(unsigned long long)min / 1000);
+}
+
 static int setup(struct ctl *c)
 {
 	struct nl_watch_ops ops = { .neigh = on_neigh, .link = on_link, .arg = c };
@@ -366,6 +399,7 @@ static int setup(struct ctl *c)
 		return err;
 	signal(SIGPIPE, SIG_IGN);
 
+	realtime_if_needed(c);
 	err = ctl_apply_services(c, NULL, c->cfg);
 	err = err ?: ctl_health_start(c);
 	err = err ?: ctl_vrrp_start(c);
