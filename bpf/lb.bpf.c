@@ -259,7 +259,7 @@ int xdp_lb(struct xdp_md *ctx)
 	struct lb_svc_key sk;
 	struct lb_svc_ref *ref;
 	struct lb_global_stats *g;
-	struct lb_conn *c, nc;
+	struct lb_conn *c, *reused, nc;
 	struct pkt p = {};
 	__u32 zero = 0, svc_id, bid;
 	bool affinity, new_flow = false;
@@ -290,9 +290,12 @@ int xdp_lb(struct xdp_md *ctx)
 		return verdict_pass(g, &g->pass_not_vip);
 	}
 
-	/* Established flow: everything else is reached from the entry. */
+	/* Established flow: everything else is reached from the entry. A SYN
+	 * starts a new connection even when its 5-tuple is remembered (a
+	 * reused client port): it is placed afresh, and the entry follows. */
 	c = bpf_map_lookup_elem(&conntrack, &p.flow);
-	if (c) {
+	reused = p.syn ? c : NULL;
+	if (c && !p.syn) {
 		be = conn_backend(c, &svc, &svc_id);
 		if (be && !(svc->flags & LB_SVC_F_ACTIVE))
 			return verdict_pass(g, &g->pass_inactive);
@@ -351,6 +354,11 @@ int xdp_lb(struct xdp_md *ctx)
 	 * new once, when it is remembered (a TCP connection at its ACK). */
 	if (p.kind == PKT_ICMP_ERR) {
 		g->icmp_steered++;
+	} else if (reused) {
+		/* Overwriting costs no table space, so floods gain nothing. */
+		reused->backend_id = bid;
+		reused->backend_gen = be->gen;
+		reused->last_seen_ns = now;
 	} else if (conn_admit(g, &p, now)) {
 		nc.backend_id = bid;
 		nc.backend_gen = be->gen;

@@ -14,19 +14,23 @@ opening connections (up to --max) until every named server holds at least
 Then, every --interval seconds, it sends one more request on every
 connection and writes FILE (temp file + rename) as one JSON document:
 
-    {"round": R, "conns": [{"id": 0, "server": "rs1", "ok": true,
-                            "last": "rs1", "error": null}, ...]}
+    {"round": R, "conns": [{"id": 0, "lport": 40000, "server": "rs1",
+                            "ok": true, "last": "rs1", "error": null}, ...]}
 
 A connection is ok while each request on it gets a complete response from
 the server that answered first. Once broken it stays broken (error says
 why). "round" counts completed probe rounds, so a test that changes the
 balancer waits for round > R before it looks. Runs until killed.
 
-    tcp_hold.py --fresh N [--timeout S] HOST [PORT]
+    tcp_hold.py --fresh N [--sports P,P,...] [--timeout S] HOST [PORT]
 
 instead makes N requests, one after the other, each on a fresh connection
 (like N runs of curl, without a process start per request), and prints one
-line per request: "SERVER LOCAL_PORT", or "FAIL LOCAL_PORT ERROR".
+line per request: "SERVER LOCAL_PORT", or "FAIL LOCAL_PORT ERROR". The
+requests say "Connection: close", so the server closes first and keeps the
+TIME_WAIT: the client may use the same source port again at once. With
+--sports, request i binds source port P_i (N is then the number of ports),
+to open a new connection on the 5-tuple of an earlier, closed one.
 """
 import argparse
 import json
@@ -75,6 +79,7 @@ class Conn:
         self.error = None
         self.timeout = timeout
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.lport = self.sock.getsockname()[1]
 
     def request(self):
         if not self.ok:
@@ -96,19 +101,26 @@ class Conn:
                 pass
 
     def as_dict(self):
-        return {"id": self.id, "server": self.server, "ok": self.ok,
+        return {"id": self.id, "lport": self.lport, "server": self.server, "ok": self.ok,
                 "last": self.last, "error": self.error}
 
 
-def fresh(host, port, n, timeout):
+def fresh(host, port, n, timeout, sports):
     req = REQ.replace(b"keep-alive", b"close")
-    for _ in range(n):
-        lport = 0
+    for i in range(len(sports) if sports else n):
+        lport = sports[i] if sports else 0
         try:
-            with socket.create_connection((host, port), timeout=timeout) as s:
+            src = ("", lport) if lport else None
+            with socket.create_connection((host, port), timeout=timeout,
+                                          source_address=src) as s:
                 lport = s.getsockname()[1]
                 s.sendall(req)
-                print("%s %d" % (read_response(s, timeout) or "EMPTY", lport))
+                body = read_response(s, timeout)
+                # Let the server close first: the TIME_WAIT is then its,
+                # and this source port is free again at once.
+                while s.recv(4096):
+                    pass
+                print("%s %d" % (body or "EMPTY", lport))
         except (OSError, ValueError) as e:
             print("FAIL %d %s: %s" % (lport, type(e).__name__, e))
     sys.stdout.flush()
@@ -127,6 +139,7 @@ def main():
     ap.add_argument("port", nargs="?", type=int, default=80)
     ap.add_argument("--state")
     ap.add_argument("--fresh", type=int, default=0)
+    ap.add_argument("--sports", default="")
     ap.add_argument("-n", type=int, default=8)
     ap.add_argument("--servers", default="")
     ap.add_argument("--per", type=int, default=2)
@@ -135,7 +148,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=2.0)
     a = ap.parse_args()
     if a.fresh:
-        fresh(a.host, a.port, a.fresh, a.timeout)
+        fresh(a.host, a.port, a.fresh, a.timeout,
+              [int(p) for p in a.sports.split(",") if p])
         return
     if not a.state:
         ap.error("--state FILE is needed (or --fresh N)")

@@ -1057,8 +1057,13 @@ static void test_same_flow(void)
 	ASSERT_EQ(r.be, b, "flow: ... to the same backend");
 	s = flow_spec(S_WEB4, "192.0.2.2", 5556);
 	fire(&node_a, &s, &r);
-	ASSERT_TRUE(!shot_problem(&r, XDP_TX, F(conn_hit), S_WEB4) && r.be == b,
-		    "flow: a SYN of the established flow -> conn_hit, same backend");
+	/* A SYN on a remembered tuple is a new connection (a reused client
+	 * port): placed afresh (the same server while the table is unchanged)
+	 * and the entry overwritten, not grown. */
+	ASSERT_TRUE(!shot_problem(&r, XDP_TX, F(conn_miss), S_WEB4) && r.be == b &&
+		    gget(&r.d, F(conn_syn_untracked)) == 0,
+		    "flow: a SYN on a remembered tuple -> placed afresh (conn_miss), same backend");
+	ASSERT_TRUE(conn_has(S_WEB4, "192.0.2.2", 5556), "flow: ... and the entry stays");
 }
 
 /* Sends n flows (sport base..base+n-1 from src) to svc; counts per backend
@@ -1521,6 +1526,24 @@ static void test_drain(void)
 	ASSERT_EQ(bad, 0, "drain: 500 new flows TX");
 	ASSERT_TRUE(hist[be[0]] == 0 && c1.packets == c0.packets,
 		    "drain: no new flow reaches the drained backend");
+	/* A client reusing the port of a closed connection to the drained
+	 * backend: its SYN, and then its ACK, go to a live backend. */
+	bad = 0;
+	for (i = 0; i < STICKY_FLOWS; i++) {
+		struct pkt_spec s = flow_spec(svc, "192.0.2.13", (uint16_t)(20000 + i));
+		int syn_be;
+
+		if (got[i] != be[0])
+			continue;
+		fire(&node_a, &s, &r);
+		syn_be = r.be;
+		s.tcp_flags = 0x10;
+		fire(&node_a, &s, &r);
+		if (syn_be == be[0] || r.be != syn_be)
+			bad++;
+	}
+	ASSERT_EQ(bad, 0, "drain: a new connection on a reused port of a drained flow "
+		  "(SYN, then ACK) goes to a live backend");
 }
 
 static void test_down_removed(void)

@@ -105,8 +105,6 @@ static void write_services(FILE *f, struct lb_maps *m, const char *ifname)
 	}
 	prom_family(f, "lbctl_service_drops_total", "counter",
 		    "Packets for the service dropped (no usable backend).");
-	prom_family(f, "lbctl_service_active", "gauge",
-		    "1 when this node forwards for the service's VIP.");
 	for (id = 0; id < m->max_services; id++) {
 		if (!(m->svc[id].flags & LB_SVC_F_USED))
 			continue;
@@ -114,6 +112,13 @@ static void write_services(FILE *f, struct lb_maps *m, const char *ifname)
 		svc_labels(labels, sizeof(labels), ifname, &m->svc[id].key);
 		fprintf(f, "lbctl_service_drops_total{%s} %llu\n", labels,
 			(unsigned long long)c.drops);
+	}
+	prom_family(f, "lbctl_service_active", "gauge",
+		    "1 when this node forwards for the service's VIP.");
+	for (id = 0; id < m->max_services; id++) {
+		if (!(m->svc[id].flags & LB_SVC_F_USED))
+			continue;
+		svc_labels(labels, sizeof(labels), ifname, &m->svc[id].key);
 		fprintf(f, "lbctl_service_active{%s} %d\n", labels,
 			!!(m->svc[id].flags & LB_SVC_F_ACTIVE));
 	}
