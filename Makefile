@@ -3,6 +3,7 @@
 #
 #   make            build ./lbctl          make test    every test, via prove
 #   make deps       install packages       make bench   benchmark table
+#   make fuzz       fuzz for real (FUZZ_SECS per harness, default 300)
 #   make demo       netns demo world       make install PREFIX=/usr/local
 #   V=1             show full commands     CI=true      warnings are errors
 
@@ -46,9 +47,10 @@ USER_HDRS := $(wildcard user/*.h) $(wildcard headers/*.h)
 
 TEST_SRCS := $(wildcard selftests/test_*.c)
 TEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(TEST_SRCS))
-TEST_SH   := $(wildcard selftests/*.sh)
+TEST_SH   := $(wildcard selftests/e2e_*.sh)
+FUZZ_SECS ?= 300
 
-.PHONY: all deps test unit e2e bench demo install clean
+.PHONY: all deps test unit e2e fuzz bench demo install clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -84,17 +86,24 @@ $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(BUILD)/liblb.a $
 	@echo "  CC       $@"
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(BUILD)/liblb.a $(LDLIBS)
 
-# Unit tests are the C binaries; end-to-end tests are the shell scripts.
-# Both print TAP; prove runs them all and prints its summary.
-test: all
-	$(Q)./scripts/deps.sh
-	$(Q)prove --exec '' $(TEST_BINS) $(TEST_SH)
+# Unit tests are the C binaries; end-to-end tests are the shell scripts;
+# fuzz/run.sh (quick mode) runs every fuzz harness over its corpus. All
+# print TAP; prove runs them two at a time (each test has its own
+# namespaces) and ends with its summary.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)prove -j2 --exec '' $(TEST_BINS) $(TEST_SH) fuzz/run.sh
 
 unit: all
 	$(Q)prove --exec '' $(TEST_BINS)
 
 e2e: all
 	$(Q)prove --exec '' $(TEST_SH)
+
+# libFuzzer harnesses for FUZZ_SECS each, then 1,000,000 packets through
+# the XDP program; crashes land in fuzz/crashes/.
+fuzz: all
+	$(Q)./fuzz/run.sh long $(FUZZ_SECS)
 
 bench: all
 	$(Q)./scripts/bench.sh
