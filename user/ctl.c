@@ -22,6 +22,7 @@
 #include "stats_prom.h"
 
 #define PERIOD_NS		1000000000ull	/* housekeeping tick */
+#define FLUSH_DELAY_NS		5000000ull	/* batch table rebuilds this long */
 #define NEIGH_REFRESH_TICKS	10		/* re-probe known MACs this often */
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -72,6 +73,29 @@ void ctl_update_attach(struct ctl *c)
 		lb_prog_detach(&c->prog);
 		pr_info("%s: XDP program detached", c->ifname);
 	}
+}
+
+static void flush_tables(struct ctl *c)
+{
+	int n;
+
+	if (lb_maps_lock(&c->maps))
+		return;
+	n = lb_maps_flush(&c->maps);
+	lb_maps_unlock(&c->maps);
+	if (n < 0)
+		pr_err("%s: cannot publish Maglev tables: %s", c->ifname, strerror(-n));
+}
+
+static void on_flush(struct evloop *loop, struct ev_timer *t, void *arg)
+{
+	flush_tables(arg);
+}
+
+void ctl_maps_changed(struct ctl *c)
+{
+	if (!ev_timer_armed(c->t_flush))
+		ev_timer_arm(c->loop, c->t_flush, FLUSH_DELAY_NS);
 }
 
 void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active)
@@ -125,6 +149,7 @@ static void on_neigh(void *arg, int ifindex, int family, const void *addr, const
 		return;
 	n = lb_be_set_mac(&c->maps, family, addr, mac);
 	lb_maps_unlock(&c->maps);
+	ctl_maps_changed(c);
 	if (n > 0 && mac)
 		pr_info("backend %s: MAC %02x:%02x:%02x:%02x:%02x:%02x on %s",
 			lb_addr_str(family, addr, a, sizeof(a)), mac[0], mac[1], mac[2],
@@ -278,6 +303,7 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 		if (err)
 			pr_err("reload: applying %s: %s", c->opts.config, strerror(-err));
 		cfg_free(old);
+		flush_tables(c);
 		if (err)
 			reload_result(c, "error applying %s: %s", c->opts.config, strerror(-err));
 		else
@@ -385,10 +411,12 @@ static int setup(struct ctl *c)
 		       strerror(-err));
 		return err;
 	}
+	c->maps.defer = true;
 	c->loop = evloop_new();
 	c->nlw = nl_watch_open(&ops);
 	c->t_periodic = ev_timer_new(on_tick, c);
-	if (!c->loop || !c->nlw || !c->t_periodic)
+	c->t_flush = ev_timer_new(on_flush, c);
+	if (!c->loop || !c->nlw || !c->t_periodic || !c->t_flush)
 		return -ENOMEM;
 	err = ev_fd_add(c->loop, nl_watch_fd(c->nlw), EPOLLIN, on_netlink, c);
 	err = err ?: ev_signal_add(c->loop, SIGTERM, on_signal, c);
@@ -405,6 +433,7 @@ static int setup(struct ctl *c)
 	err = err ?: ctl_vrrp_start(c);
 	if (err)
 		return err;
+	flush_tables(c);
 	ctl_update_attach(c);
 	ctl_write_state(c);
 	neigh_refresh(c, false);
@@ -436,6 +465,8 @@ static void teardown(struct ctl *c)
 		lb_unpin_all(c->opts.pin_dir);
 	if (c->t_periodic)
 		ev_timer_free(c->loop, c->t_periodic);
+	if (c->t_flush)
+		ev_timer_free(c->loop, c->t_flush);
 	nl_watch_close(c->nlw);
 	evloop_free(c->loop);
 	snprintf(path, sizeof(path), "%s/pid", c->opts.state_dir);

@@ -46,6 +46,7 @@ struct ctl {
 	struct evloop *loop;
 	struct nl_watch *nlw;
 	struct ev_timer *t_periodic;
+	struct ev_timer *t_flush;	/* publishes deferred table rebuilds */
 
 	struct vrrp_inst **vrrp;	/* one per vrrp_instance on this interface */
 	int n_vrrp;
@@ -65,6 +66,9 @@ int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd);
 /* Attach when something should be forwarded (static mode, or at least one
  * instance MASTER), detach otherwise. Logs transitions. */
 void ctl_update_attach(struct ctl *c);
+/* Something may have marked a service's table for rebuild: publish it
+ * shortly, together with whatever else changes meanwhile. */
+void ctl_maps_changed(struct ctl *c);
 /* Mark a VIP active/inactive in the maps (all its services). */
 void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active);
 /* Rewrite RUNDIR/IFACE/vips and the status files. */

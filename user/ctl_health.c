@@ -151,6 +151,7 @@ static void apply(struct hc *e)
 		}
 	}
 	lb_maps_unlock(&c->maps);
+	ctl_maps_changed(c);
 }
 
 static void on_state(struct chk_target *t, bool up, int weight, void *arg)

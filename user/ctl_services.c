@@ -178,5 +178,6 @@ int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *n
 				  ctl_vrrp_vip_state(c, vip) != 0);
 	}
 	lb_maps_unlock(&c->maps);
+	ctl_maps_changed(c);
 	return err;
 }

@@ -109,7 +109,8 @@ int lb_maps_open(struct lb_maps *m, const char *dir)
 		goto err;
 	m->svc = calloc(m->max_services, sizeof(*m->svc));
 	m->be = calloc(m->max_backends, sizeof(*m->be));
-	if (!m->svc || !m->be) {
+	m->dirty = calloc(m->max_services, 1);
+	if (!m->svc || !m->be || !m->dirty) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -131,6 +132,7 @@ void lb_maps_close(struct lb_maps *m)
 		close(m->dir_fd);
 	free(m->svc);
 	free(m->be);
+	free(m->dirty);
 	memset(m, 0, sizeof(*m));
 	m->dir_fd = -1;
 }
@@ -398,6 +400,7 @@ int lb_svc_del(struct lb_maps *m, uint32_t id)
 	err = vip_ref(m, s->key.family, s->key.addr, -1, false, NULL);
 	s->flags = 0;
 	s->table_size = 0;
+	m->dirty[id] = 0;
 	return put_svc(m, id) ?: err;
 }
 
@@ -625,5 +628,26 @@ int lb_svc_rebuild(struct lb_maps *m, uint32_t id)
 {
 	if (id >= m->max_services || !(m->svc[id].flags & LB_SVC_F_USED))
 		return -ENOENT;
+	if (m->defer) {
+		m->dirty[id] = 1;
+		return 0;
+	}
 	return rebuild(m, id, m->svc[id].table_size);
+}
+
+int lb_maps_flush(struct lb_maps *m)
+{
+	int n = 0, err = 0;
+	uint32_t id;
+
+	for (id = 0; id < m->max_services; id++) {
+		if (!m->dirty[id])
+			continue;
+		m->dirty[id] = 0;
+		if (!(m->svc[id].flags & LB_SVC_F_USED))
+			continue;
+		err = err ?: rebuild(m, id, m->svc[id].table_size);
+		n++;
+	}
+	return err ?: n;
 }

@@ -28,6 +28,12 @@ struct lb_maps {
 	uint32_t max_services, max_backends;
 	struct lb_service *svc;		/* mirrors, valid while locked */
 	struct lb_backend *be;
+	/* Deferred publishing (the controller): table rebuilds are only
+	 * marked, and lb_maps_flush() publishes each marked service once, so
+	 * a burst of changes (a thousand MACs resolving) costs one rebuild
+	 * per service instead of one per change. */
+	bool defer;
+	uint8_t *dirty;			/* per service */
 	char dir[256];
 };
 
@@ -72,8 +78,11 @@ int lb_be_set_up(struct lb_maps *m, uint32_t id, bool up);
 int lb_be_set_mac(struct lb_maps *m, int family, const void *addr, const uint8_t *mac);
 
 /* Recompute and publish a service's Maglev table from its usable backends
- * (sorry server when none is usable; empty when there is no sorry server). */
+ * (sorry server when none is usable; empty when there is no sorry server).
+ * With m->defer, only marks it for lb_maps_flush. */
 int lb_svc_rebuild(struct lb_maps *m, uint32_t id);
+/* Publish every marked service (lock held). Returns how many. */
+int lb_maps_flush(struct lb_maps *m);
 
 /* Counters summed over CPUs. */
 int lb_read_global(struct lb_maps *m, struct lb_global_stats *out);
