@@ -87,36 +87,6 @@ static int take_lock(const char *sdir, bool wait)
 	return fd;
 }
 
-/* VIPs a dead controller left on the interface would keep attracting
- * traffic that nothing forwards; the `vips` file names them. */
-static void remove_stale_vips(const char *ifname, const char *sdir)
-{
-	char path[300], line[160], addr[64], state[16];
-	struct nl_link_info li;
-	uint8_t a[16];
-	int family, prefix;
-	FILE *f;
-
-	state_file(sdir, "vips", path, sizeof(path));
-	f = fopen(path, "re");
-	if (!f || nl_link_get(ifname, &li)) {
-		if (f)
-			fclose(f);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %15s %d", addr, state, &prefix) != 3 ||
-		    lb_addr_parse(addr, &family, a))
-			continue;
-		if (nl_addr_present(li.ifindex, family, a)) {
-			nl_addr_del(li.ifindex, family, a, prefix);
-			pr_info("%s: removed VIP %s left by a controller that died", ifname, addr);
-		}
-	}
-	fclose(f);
-	unlink(path);
-}
-
 static int daemonize(struct ctl_opts *o, struct cfg *cfg, const char *sdir)
 {
 	char buf[256] = "", logpath[300];
@@ -217,7 +187,7 @@ int do_up(struct ctx *c, int argc, char **argv)
 	if (old) {
 		pr_warn("%s: the previous controller (pid %d) died; cleaning up after it",
 			ifname, old);
-		remove_stale_vips(ifname, o.state_dir);
+		ctl_remove_stale_vips(ifname, o.state_dir);
 	}
 	if (o.foreground)
 		return ctl_run_with(&o, cfg, -1);
@@ -279,7 +249,7 @@ int do_down(struct ctx *c, int argc, char **argv)
 				       ifname, pid, DOWN_WAIT_MS / 1000);
 	}
 	if (had_state)
-		remove_stale_vips(ifname, sdir);
+		ctl_remove_stale_vips(ifname, sdir);
 	if (lock >= 0)
 		close(lock);
 	lb_unpin_all(pdir);

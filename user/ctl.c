@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/epoll.h>
@@ -476,6 +477,48 @@ static void teardown(struct ctl *c)
 	cfg_free(c->cfg);
 }
 
+/*
+ * The guardian: a small child started before any BPF object exists, that
+ * sleeps until the controller dies (however: PR_SET_PDEATHSIG) and then
+ * deletes the VIPs it had added. The XDP program dies with the controller;
+ * a VIP left behind would make this node's own kernel answer the VIP's
+ * clients with resets until the peer's gratuitous ARPs arrive, breaking
+ * connections that the new master would otherwise carry on (same Maglev
+ * choice). Without the address the node drops them silently, and TCP's
+ * retransmissions find the new master.
+ */
+static void start_guardian(const struct ctl_opts *o)
+{
+	pid_t parent = getpid(), pid;
+	char logpath[300];
+	sigset_t set;
+	int sig;
+
+	pid = fork();
+	if (pid != 0) {
+		if (pid < 0)
+			pr_warn("%s: no guardian process: %s", o->ifname, strerror(errno));
+		return;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* Not ours to act on: the controller handles these. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* Nothing of the controller's (its lock above all) may outlive it. */
+	close_range(3, ~0U, 0);
+	snprintf(logpath, sizeof(logpath), "%s/log", o->state_dir);
+	if (!o->foreground)
+		log_open(logpath);
+	if (getppid() == parent)
+		sigwait(&set, &sig);
+	ctl_remove_stale_vips(o->ifname, o->state_dir);
+	_exit(0);
+}
+
 int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd)
 {
 	struct ctl c = { .opts = *o, .cfg = cfg, .status_fd = status_fd, .keep_pins = true };
@@ -486,6 +529,7 @@ int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd)
 	umask(077);	/* state, pid file and textfile temp are ours alone */
 	c.maps.dir_fd = -1;
 	snprintf(c.ifname, sizeof(c.ifname), "%s", o->ifname);
+	start_guardian(o);
 	err = setup(&c);
 	if (err) {
 		snprintf(msg, sizeof(msg), "error: %s: controller failed to start: %s\n",

@@ -71,6 +71,9 @@ void ctl_update_attach(struct ctl *c);
 void ctl_maps_changed(struct ctl *c);
 /* Mark a VIP active/inactive in the maps (all its services). */
 void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active);
+/* Delete from the interface the VIPs that RUNDIR/IFACE/vips names (a dead
+ * controller's). */
+void ctl_remove_stale_vips(const char *ifname, const char *state_dir);
 /* Rewrite RUNDIR/IFACE/vips and the status files. */
 void ctl_write_state(struct ctl *c);
 /* Apply the config's virtual servers to the maps: add what is new, change

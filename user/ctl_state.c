@@ -14,7 +14,9 @@
 
 #include "ctl.h"
 #include "json.h"
+#include "lb_maps.h"
 #include "log.h"
+#include "nl.h"
 
 static FILE *open_tmp(const struct ctl *c, const char *name, char *tmp, size_t len)
 {
@@ -95,4 +97,34 @@ void ctl_write_state(struct ctl *c)
 {
 	write_vips(c);
 	write_status(c);
+}
+
+/* VIPs a dead controller left on the interface would keep attracting
+ * traffic that nothing forwards; the `vips` file names them. */
+void ctl_remove_stale_vips(const char *ifname, const char *sdir)
+{
+	char path[300], line[160], addr[64], state[16];
+	struct nl_link_info li;
+	uint8_t a[16];
+	int family, prefix;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/vips", sdir);
+	f = fopen(path, "re");
+	if (!f || nl_link_get(ifname, &li)) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %15s %d", addr, state, &prefix) != 3 ||
+		    lb_addr_parse(addr, &family, a))
+			continue;
+		if (nl_addr_present(li.ifindex, family, a)) {
+			nl_addr_del(li.ifindex, family, a, prefix);
+			pr_info("%s: removed VIP %s left by a controller that died", ifname, addr);
+		}
+	}
+	fclose(f);
+	unlink(path);
 }

@@ -81,6 +81,7 @@ struct vrrp_inst {
 	union vrrp_ip primary;
 	bool *track_up;				/* per track_interface */
 	uint64_t adverts_tx, adverts_rx, became_master;
+	uint64_t last_reclaim_ns;		/* last GARP burst answering a peer */
 	uint64_t drops[DROP_COUNT];
 	enum vrrp_state prev;
 };
@@ -305,7 +306,11 @@ static int vip_ifindex(const struct ctl *c, const struct cfg_vip_addr *v)
 	return nl_link_get(v->dev, &li) ? -1 : li.ifindex;
 }
 
-static void set_vips(struct vrrp_inst *in, bool add)
+/* The order matters both ways: while the VIP is a local address but not
+ * forwarded, the node's own kernel answers the VIP's clients with resets.
+ * So a new master forwards first and takes the address after; a leaving
+ * one gives the address up first and stops forwarding after. */
+static void set_addrs(struct vrrp_inst *in, bool add)
 {
 	const struct cfg_vrrp_instance *ci = in->ci;
 	struct ctl *c = in->ctl;
@@ -319,14 +324,8 @@ static void set_vips(struct vrrp_inst *in, bool add)
 		idx = vip_ifindex(c, v);
 		if (idx < 0)
 			continue;
-		if (add) {
-			err = nl_addr_add(idx, family, v->addr.bytes, v->prefix, v->label);
-			/* Forward first, then tell the world (GARP). */
-			ctl_vip_set_active(c, &v->addr, true);
-		} else {
-			ctl_vip_set_active(c, &v->addr, false);
-			err = nl_addr_del(idx, family, v->addr.bytes, v->prefix);
-		}
+		err = add ? nl_addr_add(idx, family, v->addr.bytes, v->prefix, v->label) :
+		      nl_addr_del(idx, family, v->addr.bytes, v->prefix);
 		if (err)
 			pr_warn("vrrp %s: VIP %s/%d: cannot %s: %s", ci->name,
 				cfg_addr_str(&v->addr, a, sizeof(a)), v->prefix,
@@ -334,13 +333,23 @@ static void set_vips(struct vrrp_inst *in, bool add)
 	}
 }
 
+static void set_active(struct vrrp_inst *in, bool active)
+{
+	int i;
+
+	for (i = 0; i < in->ci->n_vips; i++)
+		ctl_vip_set_active(in->ctl, &in->ci->vips[i].addr, active);
+}
+
 static void become_master(struct vrrp_inst *in)
 {
 	const struct cfg_vrrp_instance *ci = in->ci;
 
 	in->became_master++;
-	set_vips(in, true);
+	set_active(in, true);
 	ctl_update_attach(in->ctl);
+	set_addrs(in, true);
+	ctl_write_state(in->ctl);	/* the guardian must know these VIPs now */
 	announce(in, ci->garp_master_repeat);
 	if (ci->garp_master_delay_us)
 		ev_timer_arm(in->ctl->loop, in->t_garp, ci->garp_master_delay_us * 1000);
@@ -351,7 +360,8 @@ static void become_master(struct vrrp_inst *in)
 static void leave_master(struct vrrp_inst *in)
 {
 	ev_timer_cancel(in->ctl->loop, in->t_garp);
-	set_vips(in, false);
+	set_addrs(in, false);
+	set_active(in, false);
 	ctl_update_attach(in->ctl);
 }
 
@@ -627,6 +637,7 @@ static void handle_advert(struct ctl *c, const struct vrrp_ipinfo *ip, const uin
 	struct vrrp_rx_info rx = { .ip = *ip };
 	struct vrrp_advert a;
 	struct vrrp_inst *in;
+	bool was_master;
 	int err;
 
 	if (len < 2) {
@@ -655,7 +666,16 @@ static void handle_advert(struct ctl *c, const struct vrrp_ipinfo *ip, const uin
 		return;
 	}
 	in->adverts_rx++;
+	was_master = in->fsm.state == VRRP_MASTER;
 	act(in, vrrp_fsm_rx(&in->fsm, now_us(), &a, &ip->src));
+	/* A peer that believed itself master may have announced the VIP:
+	 * take the neighbours back (keepalived's vrrp_garp_lower_prio_repeat),
+	 * at most once a second. */
+	if (was_master && in->fsm.state == VRRP_MASTER && a.priority &&
+	    ev_now_ns() - in->last_reclaim_ns > 1000000000ull) {
+		in->last_reclaim_ns = ev_now_ns();
+		announce(in, in->ci->garp_master_repeat);
+	}
 }
 
 static void on_rx4(struct evloop *loop, int fd, uint32_t events, void *arg)
