@@ -151,6 +151,8 @@ static void on_neigh(void *arg, int ifindex, int family, const void *addr, const
 	n = lb_be_set_mac(&c->maps, family, addr, mac);
 	lb_maps_unlock(&c->maps);
 	ctl_maps_changed(c);
+	if (n > 0)
+		ctl_vrrp_quorum_changed(c);	/* servable or not may have changed */
 	if (n > 0 && mac)
 		pr_info("backend %s: MAC %02x:%02x:%02x:%02x:%02x:%02x on %s",
 			lb_addr_str(family, addr, a, sizeof(a)), mac[0], mac[1], mac[2],

@@ -66,6 +66,9 @@ int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd);
 /* Attach when something should be forwarded (static mode, or at least one
  * instance MASTER), detach otherwise. Logs transitions. */
 void ctl_update_attach(struct ctl *c);
+/* Every service on vip with real servers has a usable one (healthy, MAC
+ * known). */
+bool ctl_vip_servable(struct ctl *c, const struct cfg_addr *vip);
 /* Something may have marked a service's table for rebuild: publish it
  * shortly, together with whatever else changes meanwhile. */
 void ctl_maps_changed(struct ctl *c);

@@ -181,3 +181,36 @@ int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *n
 	ctl_maps_changed(c);
 	return err;
 }
+
+/* Can this node forward for the VIP: does every service on it that has
+ * real servers have one that is healthy with its MAC known? After a link
+ * flap the neighbour table is empty; a node that took the VIP back before
+ * resolving its servers would drop what its peer was serving fine. */
+bool ctl_vip_servable(struct ctl *c, const struct cfg_addr *vip)
+{
+	int family = lb_family(vip);
+	bool ok = true;
+	uint32_t s, b;
+
+	if (lb_maps_lock(&c->maps))
+		return true;
+	for (s = 0; s < c->maps.max_services && ok; s++) {
+		const struct lb_service *sv = &c->maps.svc[s];
+		unsigned int real = 0, usable = 0;
+
+		if (!(sv->flags & LB_SVC_F_USED) || sv->key.family != family ||
+		    memcmp(sv->key.addr, vip->bytes, family == LB_AF_INET6 ? 16 : 4))
+			continue;
+		for (b = 0; b < c->maps.max_backends; b++) {
+			const struct lb_backend *be = &c->maps.be[b];
+
+			if (!(be->flags & LB_BE_F_USED) || be->svc_id != s)
+				continue;
+			real++;
+			usable += (be->flags & LB_BE_F_USABLE) == LB_BE_F_USABLE;
+		}
+		ok = !real || usable;
+	}
+	lb_maps_unlock(&c->maps);
+	return ok;
+}

@@ -499,7 +499,9 @@ static int effective_priority(const struct vrrp_inst *in, bool *fault)
 	 * lowest priority, so that any peer whose servers are up wins, and
 	 * the VIP still has a home (and its sorry server) when none does. */
 	for (i = 0; c->cfg && i < c->cfg->n_vs; i++)
-		if (vs_on_instance(ci, &c->cfg->vs[i].vip) && !ctl_health_vip_ok(c, &c->cfg->vs[i].vip))
+		if (vs_on_instance(ci, &c->cfg->vs[i].vip) &&
+		    (!ctl_health_vip_ok(c, &c->cfg->vs[i].vip) ||
+		     !ctl_vip_servable((struct ctl *)c, &c->cfg->vs[i].vip)))
 			p = 1;
 	for (i = 0; i < ci->n_track_vs; i++)
 		if (!ctl_health_quorum_ok(c, ci->track_vs[i]))
