@@ -80,7 +80,9 @@ static __always_inline int parse_ports(void *l4, void *data_end, void *l3_end,
 }
 
 /* The quoted datagram inside an ICMP error is one the real server sent
- * from the VIP to the client; reversed, it is the client's flow. */
+ * from the VIP to the client; reversed, it is the client's flow. An error
+ * about a datagram from another source (the host's own traffic) is not
+ * ours, even when it was sent to the VIP's address. */
 static __always_inline int parse_icmp4_err(void *icmp, void *data_end, struct pkt *p)
 {
 	struct iphdr *in = icmp + sizeof(struct icmphdr);
@@ -97,6 +99,8 @@ static __always_inline int parse_icmp4_err(void *icmp, void *data_end, struct pk
 	ports = (void *)in + ihl;
 	if ((void *)(ports + 2) > data_end)
 		return PARSE_MALFORMED;
+	if (in->saddr != p->flow.dst[0])
+		return PARSE_PASS;
 	p->flow.src[0] = in->daddr;
 	p->flow.dst[0] = in->saddr;
 	p->flow.sport = ports[1];
@@ -161,6 +165,11 @@ static __always_inline int parse_icmp6_err(void *icmp, void *data_end, struct pk
 	if ((void *)(ports + 2) > data_end)
 		return PARSE_MALFORMED;
 	if (in->nexthdr != IPPROTO_TCP && in->nexthdr != IPPROTO_UDP)
+		return PARSE_PASS;
+	if (in->saddr.in6_u.u6_addr32[0] != p->flow.dst[0] ||
+	    in->saddr.in6_u.u6_addr32[1] != p->flow.dst[1] ||
+	    in->saddr.in6_u.u6_addr32[2] != p->flow.dst[2] ||
+	    in->saddr.in6_u.u6_addr32[3] != p->flow.dst[3])
 		return PARSE_PASS;
 	__builtin_memcpy(p->flow.src, &in->daddr, 16);
 	__builtin_memcpy(p->flow.dst, &in->saddr, 16);

@@ -42,6 +42,9 @@ static int parse_backend_addr(struct ctx *c, const char *s, const struct lb_svc_
 	char buf[80], *host = buf, *port = NULL, *p;
 	uint32_t pv;
 
+	/* the longest [IPv6]:PORT is 47 bytes: longer is no address, not a cut one */
+	if (strlen(s) >= sizeof(buf))
+		return usage_err(c, "backend '%.40s...' is too long for an address", s);
 	snprintf(buf, sizeof(buf), "%s", s);
 	if (buf[0] == '[') {
 		host = buf + 1;

@@ -163,7 +163,8 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* strtoull skips blanks and takes a sign: only plain digits are a number */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
