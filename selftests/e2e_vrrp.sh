@@ -329,13 +329,12 @@ test_sigkill()
 	ok $? "sigkill: XDP attached on lb2 ($(xdp_report))"
 	no_xdp_on lb1
 	ok $? "sigkill: the kernel detached lb1's program with its controller ($(xdp_report))"
-	diag "after SIGKILL, $VIP1 on lb1's eth0: $(has_addr lb1 "$VIP1" && echo still there || echo gone)" \
-		"(expected: still there; only the program goes with the process; lbctl up cleans it)"
+	wait_until 5 eval "! has_addr lb1 $VIP1"
+	ok $? "sigkill: lb1's guardian deleted the $VIP1 its dead controller had added" ||
+		diag_lines "$(cat "$(tmpdir)/lb1.addrmon")"
 	is "$(vstate lb1)" - "sigkill: lbctl status on lb1 shows no running controller"
 	http_through "$VIP1" lb2 "after sigkill"
 
-	# lbctl up again on lb1: removes the stale VIP, then preempts back.
-	mark_ms t1
 	lb_up lb1 "$CONF1"
 	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"
 	ok $? "restart: lb1 preempts back: lb1 MASTER, lb2 BACKUP" ||
@@ -344,13 +343,33 @@ test_sigkill()
 	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "restart: $VIP1 on lb1 only"
 	wait_until 5 xdp_only_on lb1
 	ok $? "restart: XDP on lb1 only ($(xdp_report))"
+	http_through "$VIP1" lb1 "after preemption back"
+
+	# The guardian killed first as well: the VIP stays behind, and the
+	# next lbctl up must remove it before it can serve again.
+	local pid gpid
+	pid=$(controller_pid_of lb1)
+	gpid=$(pgrep -P "$pid" 2>/dev/null | head -n 1)
+	[ -n "$gpid" ] && kill -9 "$gpid" && lb_kill lb1
+	ok $? "crash: kill -9 of lb1's guardian ($gpid), then of its controller"
+	wait_until 10 states_are "lb2=MASTER"
+	ok $? "crash: lb2 becomes MASTER" || { show_node lb2; return; }
+	has_addr lb1 "$VIP1"
+	ok $? "crash: with no guardian, $VIP1 is left on lb1's eth0"
+	mark_ms t1
+	lb_up lb1 "$CONF1"
+	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"
+	ok $? "crash: lbctl up on lb1, lb1 preempts back" ||
+		{ diag "states: $(states_of "$LBS")"; show_node lb1; }
+	wait_until 5 xdp_only_on lb1
+	ok $? "crash: XDP on lb1 only ($(xdp_report))"
 	del=$(addr_event_ms lb1 "$VIP1" del "$t1")
 	ta=$(addr_event_ms lb1 "$VIP1" add "$t1")
 	[ "$del" -lt "$ta" ]
-	ok $? "restart: lbctl up removed the VIP the killed controller had left on lb1" \
+	ok $? "crash: lbctl up removed the VIP the killed controller had left on lb1" \
 		"before adding it again as MASTER (deleted at +$del ms, added at +$ta ms)" ||
 		diag_lines "$(cat "$(tmpdir)/lb1.addrmon")"
-	http_through "$VIP1" lb1 "after preemption back"
+	http_through "$VIP1" lb1 "after the crash and restart"
 }
 
 # ---------------------------------------------------------------- 3. graceful down
