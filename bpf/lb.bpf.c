@@ -144,11 +144,11 @@ static __always_inline int forward(struct xdp_md *ctx, struct lb_global_stats *g
 }
 
 /*
- * Whether to remember a new flow. A TCP SYN is not remembered: Maglev gives
- * its retransmissions and its ACK the same server as long as the table is
- * unchanged, and the flow is remembered at its first non-SYN packet. So a
- * SYN flood from spoofed sources, which never completes a handshake, cannot
- * evict established flows. Other new flows spend a per-CPU budget.
+ * Whether to remember a new flow in conntrack. A TCP SYN is not: it is
+ * held in the handshake table, and the flow enters conntrack at its first
+ * non-SYN packet. So a SYN flood from spoofed sources, which never
+ * completes a handshake, cannot evict established flows. Other new flows
+ * spend a per-CPU budget.
  */
 static __always_inline bool conn_admit(struct lb_global_stats *g, const struct pkt *p,
 				       __u64 now)
@@ -175,6 +175,27 @@ static __always_inline bool conn_admit(struct lb_global_stats *g, const struct p
 	}
 	r->inserts++;
 	return true;
+}
+
+/* The backend a handshake in progress was given, if it can still serve
+ * this service: its SYN retransmissions and its ACK follow the SYN even
+ * when the Maglev table changed meanwhile. */
+static __always_inline __u32 handshake_backend(const struct pkt *p, __u32 svc_id)
+{
+	struct lb_service *osvc;
+	struct lb_backend *be;
+	struct lb_conn *h;
+	__u32 owner;
+
+	if (p->flow.proto != IPPROTO_TCP || p->kind == PKT_ICMP_ERR)
+		return LB_BACKEND_NONE;
+	h = bpf_map_lookup_elem(&handshakes, &p->flow);
+	if (!h)
+		return LB_BACKEND_NONE;
+	be = conn_backend(h, &osvc, &owner);
+	if (!be || owner != svc_id)
+		return LB_BACKEND_NONE;
+	return h->backend_id;
 }
 
 static __always_inline void frag_remember(const struct pkt *p)
@@ -342,7 +363,11 @@ int xdp_lb(struct xdp_md *ctx)
 		}
 	}
 
-	bid = maglev_pick(svc, svc_id, &p.flow);
+	bid = LB_BACKEND_NONE;
+	if (!affinity && !reused)
+		bid = handshake_backend(&p, svc_id);
+	if (bid == LB_BACKEND_NONE)
+		bid = maglev_pick(svc, svc_id, &p.flow);
 	be = bpf_map_lookup_elem(&backends, &bid);
 	/* The table may name a backend that went away a moment ago, before
 	 * the new table was published: better a drop than a wrong server. */
@@ -359,11 +384,14 @@ int xdp_lb(struct xdp_md *ctx)
 		reused->backend_id = bid;
 		reused->backend_gen = be->gen;
 		reused->last_seen_ns = now;
-	} else if (conn_admit(g, &p, now)) {
+	} else {
 		nc.backend_id = bid;
 		nc.backend_gen = be->gen;
 		nc.last_seen_ns = now;
-		new_flow = !bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
+		if (conn_admit(g, &p, now))
+			new_flow = !bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
+		else if (p.syn && !affinity)
+			bpf_map_update_elem(&handshakes, &p.flow, &nc, BPF_ANY);
 	}
 	if (p.kind == PKT_FRAG_FIRST) {
 		g->fragments++;

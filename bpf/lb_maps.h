@@ -54,6 +54,18 @@ struct {
 	__type(value, struct lb_conn);
 } conntrack SEC(".maps");
 
+/* TCP handshakes: a SYN's backend until its ACK is remembered in
+ * conntrack. Its own small LRU, so that a flood of spoofed SYNs churns
+ * this table and never the established flows; and a Maglev table that
+ * changes between a SYN and its ACK cannot split the handshake over two
+ * servers (the second would answer with a reset). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_HANDSHAKE_MAX);
+	__type(key, struct lb_flow);
+	__type(value, struct lb_conn);
+} handshakes SEC(".maps");
+
 /* First fragment's ports by datagram, for the fragments that follow. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -16,6 +16,7 @@
 #define LB_MAX_BACKENDS		8192
 #define LB_CONN_MAX		1000000
 #define LB_FRAG_MAX		8192
+#define LB_HANDSHAKE_MAX	65536	/* TCP handshakes between SYN and ACK */
 #define LB_CONN_RATE		250000	/* new conntrack entries per CPU per second */
 #define LB_MAGLEV_SIZE		65537	/* prime; settable per service */
 #define LB_MAGLEV_SIZE_MAX	1000003	/* largest accepted table size */
@@ -140,7 +141,7 @@ struct lb_global_stats {
 	__u64 conn_expired;	/* idle longer than the service timeout */
 	__u64 icmp_steered;	/* ICMP error sent to its flow's backend */
 	__u64 fragments;	/* IP fragments for a service */
-	__u64 conn_syn_untracked; /* SYN forwarded by hash, remembered at its ACK */
+	__u64 conn_syn_untracked; /* SYN held in the handshake table, not conntrack */
 	__u64 conn_rate_limited; /* new flow forwarded but not remembered */
 };
 

@@ -1046,8 +1046,9 @@ static void test_same_flow(void)
 	ASSERT_EQ(gget(&r.d, F(conn_miss)), 0, "flow: ... and is no conn_miss");
 	ASSERT_EQ(after.new_flows - before.new_flows, 0, "flow: ... and no new flow for the backend");
 
-	/* TCP: the SYN is forwarded by hash and not remembered (a spoofed SYN
-	 * flood cannot evict established flows); the ACK is; then hits. */
+	/* TCP: the SYN is forwarded by hash and held in the handshake table,
+	 * not in conntrack (a spoofed SYN flood cannot evict established
+	 * flows); the ACK is remembered; then hits. */
 	s = flow_spec(S_WEB4, "192.0.2.2", 5556);
 	fire(&node_a, &s, &r);
 	check_shot("flow: TCP SYN -> TX (conn_miss)", &r, XDP_TX, F(conn_miss), S_WEB4);
@@ -1502,6 +1503,64 @@ static void test_sticky(void)
 	tap_diag("  new flows: %d %d %d %d", hist[be[0]], hist[be[1]], hist[be[2]], hist[be[3]]);
 	ASSERT_TRUE(!bad && hist[be[3]] > STICKY_FLOWS / 8,
 		    "sticky: new flows reach the new backend");
+}
+
+/* A handshake across a table change: the SYN's backend is held in the
+ * handshake table, so a retransmitted SYN and the ACK follow it even when
+ * the new table names another server (which would answer with a reset);
+ * a handshake whose server went away meanwhile is placed afresh. */
+static void test_handshake(void)
+{
+	int be[4], got[STICKY_FLOWS], i, svc, bad = 0, moved = 0, gone = 0;
+	struct pkt_spec s;
+	struct shot r;
+
+	svc = add_svc_n("10.0.0.61", 80, "10.61.0.", 3, be, 0);
+	for (i = 0; i < STICKY_FLOWS; i++) {
+		s = flow_spec(svc, "192.0.2.16", (uint16_t)(20000 + i));
+		fire(&node_a, &s, &r);
+		got[i] = shot_problem(&r, XDP_TX, F(conn_miss), svc) ? -1 : r.be;
+		bad += got[i] < 0;
+	}
+	ASSERT_EQ(bad, 0, "handshake: 300 SYNs on 3 backends -> TX");
+	be[3] = be_add(svc, "10.61.0.4", 1, LB_BE_F_UP, true);
+	for (i = 0; i < STICKY_FLOWS; i++)
+		if (table_pick(svc, "192.0.2.16", (uint16_t)(20000 + i), false) != bes[got[i]].id)
+			moved++;
+	tap_diag("  the new table sends %d of the 300 half-open handshakes elsewhere", moved);
+	ASSERT_TRUE(moved > 0, "handshake: a 4th backend changed the table mid-handshake");
+	bad = 0;
+	for (i = 0; i < STICKY_FLOWS; i++) {
+		s = flow_spec(svc, "192.0.2.16", (uint16_t)(20000 + i));
+		if (i % 2) {	/* half of them retransmit their SYN first */
+			fire(&node_a, &s, &r);
+			bad += shot_problem(&r, XDP_TX, F(conn_miss), svc) || r.be != got[i];
+		}
+		s = flow_next(svc, "192.0.2.16", (uint16_t)(20000 + i));
+		fire(&node_a, &s, &r);
+		bad += shot_problem(&r, XDP_TX, F(conn_miss), svc) || r.be != got[i];
+	}
+	ASSERT_EQ(bad, 0, "handshake: SYN retransmissions and ACKs after the table change "
+		  "follow the SYN's backend");
+	/* The SYN's server removed before the ACK: the ACK goes to a live one. */
+	for (i = 0; i < STICKY_FLOWS; i++) {
+		s = flow_spec(svc, "192.0.2.17", (uint16_t)(20000 + i));
+		fire(&node_a, &s, &r);
+		got[i] = r.be;
+	}
+	if (lb_be_del(&node_a.maps, bes[be[3]].id))
+		bail("lb_be_del");
+	bad = 0;
+	for (i = 0; i < STICKY_FLOWS; i++) {
+		s = flow_next(svc, "192.0.2.17", (uint16_t)(20000 + i));
+		fire(&node_a, &s, &r);
+		gone += got[i] == be[3];
+		bad += shot_problem(&r, XDP_TX, F(conn_miss), svc) || r.be == be[3] ||
+		       (got[i] != be[3] && r.be != got[i]);
+	}
+	tap_diag("  %d handshakes were on the removed backend", gone);
+	ASSERT_TRUE(gone > 0 && !bad, "handshake: the SYN's backend removed -> its ACK goes to "
+		    "a live backend, the others' to their SYN's");
 }
 
 static void test_drain(void)
@@ -2262,6 +2321,7 @@ int main(void)
 	run_bad_cases();
 	/* 9-12 */
 	test_sticky();
+	test_handshake();
 	test_drain();
 	test_down_removed();
 	test_no_mac();
