@@ -282,7 +282,7 @@ int xdp_lb(struct xdp_md *ctx)
 	struct lb_global_stats *g;
 	struct lb_conn *c, *reused, nc;
 	struct pkt p = {};
-	__u32 zero = 0, svc_id, bid;
+	__u32 zero = 0, svc_id, bid, held;
 	bool affinity, new_flow = false;
 	__u64 now;
 	int ret;
@@ -363,11 +363,8 @@ int xdp_lb(struct xdp_md *ctx)
 		}
 	}
 
-	bid = LB_BACKEND_NONE;
-	if (!affinity && !reused)
-		bid = handshake_backend(&p, svc_id);
-	if (bid == LB_BACKEND_NONE)
-		bid = maglev_pick(svc, svc_id, &p.flow);
+	held = !affinity && !reused ? handshake_backend(&p, svc_id) : LB_BACKEND_NONE;
+	bid = held != LB_BACKEND_NONE ? held : maglev_pick(svc, svc_id, &p.flow);
 	be = bpf_map_lookup_elem(&backends, &bid);
 	/* The table may name a backend that went away a moment ago, before
 	 * the new table was published: better a drop than a wrong server. */
@@ -390,7 +387,7 @@ int xdp_lb(struct xdp_md *ctx)
 		nc.last_seen_ns = now;
 		if (conn_admit(g, &p, now))
 			new_flow = !bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
-		else if (p.syn && !affinity)
+		else if (p.syn && !affinity && held == LB_BACKEND_NONE)
 			bpf_map_update_elem(&handshakes, &p.flow, &nc, BPF_ANY);
 	}
 	if (p.kind == PKT_FRAG_FIRST) {

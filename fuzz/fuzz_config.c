@@ -142,6 +142,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* The oracle's own primality test, not cfg_is_prime: a check that called
+ * the code under test could not catch its bugs. */
 static bool prime(uint32_t n)
 {
 	uint32_t d;

@@ -125,17 +125,9 @@ EOF
 # running nginx that answers its NAME.
 mk_rs()
 {
-	local name=$1 ip=$2 n vip; shift 2
-	n=$(ns "$name")
-	mk_host "$name" "$ip/24"
-	ip netns exec "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
-		net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 \
-		net.ipv4.conf.eth0.arp_announce=2 net.ipv4.conf.lo.arp_ignore=1 \
-		net.ipv4.conf.lo.arp_announce=2 net.core.somaxconn=4096 ||
-		bail "sysctl failed in $n"
-	for vip in "$@"; do
-		ip -n "$n" addr add "$vip/32" dev lo
-	done
+	local name=$1 ip=$2; shift 2
+	mk_dr_host "$name" "$ip/24" "" "$@"
+	nsx "$name" sysctl -qw net.core.somaxconn=4096 || bail "sysctl failed in $name"
 	nginx_start "$name" "$(rs_http "$name")" >/dev/null
 }
 
@@ -571,40 +563,8 @@ node_idle()
 	! node_runs "$1" lbctl && ! node_runs "$1" keepalived
 }
 
-# lbctl_conf NAME STATE PRIO ADVERT RS: an lbctl (keepalived syntax) config.
-lbctl_conf()
-{
-	cat <<EOF
-global_defs {
-    router_id $1
-    vrrp_version 3
-}
-vrrp_instance VI_BENCH {
-    state $2
-    interface eth0
-    virtual_router_id 62
-    priority $3
-    advert_int $4
-    virtual_ipaddress {
-        $FO_VIP/24 dev eth0
-    }
-}
-virtual_server $FO_VIP 80 {
-    delay_loop 1
-    lb_algo mh
-    lb_kind DR
-    protocol TCP
-    real_server $5 80 {
-        weight 1
-        TCP_CHECK {
-            connect_timeout 1
-        }
-    }
-}
-EOF
-}
-
-# keepalived_conf NAME STATE PRIO ADVERT: the same VRRP instance, VRRP only.
+# keepalived_conf NAME STATE PRIO ADVERT: the failover benchmark's VRRP
+# instance, VRRP only.
 keepalived_conf()
 {
 	cat <<EOF
@@ -621,6 +581,27 @@ vrrp_instance VI_BENCH {
     advert_int $4
     virtual_ipaddress {
         $FO_VIP/24 dev eth0
+    }
+}
+EOF
+}
+
+# lbctl_conf NAME STATE PRIO ADVERT RS: the same instance, for lbctl, with
+# a virtual server over RS.
+lbctl_conf()
+{
+	keepalived_conf "$1" "$2" "$3" "$4"
+	cat <<EOF
+virtual_server $FO_VIP 80 {
+    delay_loop 1
+    lb_algo mh
+    lb_kind DR
+    protocol TCP
+    real_server $5 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+        }
     }
 }
 EOF

@@ -20,30 +20,16 @@
 
 # mk_realserver6 NAME IP4 IP6 VIP...: like lib.sh's mk_realserver, with
 # an IPv6 address too (IP6/64 on eth0, nodad) and HTTP on every IPv4 and
-# IPv6 address (`http.server -b ::` is dual-stack). Each VIP (IPv4 /32 or
-# IPv6 /128) is on lo; arp_ignore=1, arp_announce=2 for IPv4. For IPv6 no
-# setting is needed: Linux answers a neighbour solicitation only for an
-# address on the interface it arrives on (ndisc_recv_ns looks the target
-# up strictly on that device), never for one on lo; e2e_ipv6.sh checks it.
+# IPv6 address (`http.server -b ::` is dual-stack); VIPs as mk_dr_host
+# sets them (e2e_ipv6.sh checks that no NS for an IPv6 VIP is answered).
 mk_realserver6()
 {
-	local name=$1 ip=$2 ip6=$3 n dir vip pid; shift 3
-	n=$(ns "$name")
-	mk_host "$name" "$ip/24" "$ip6/64"
-	ip netns exec "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
-		net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 \
-		net.ipv4.conf.eth0.arp_announce=2 || bail "sysctl failed in $n"
-	for vip in "$@"; do
-		if [[ $vip == *:* ]]; then
-			ip -n "$n" addr add "$vip/128" dev lo nodad
-		else
-			ip -n "$n" addr add "$vip/32" dev lo
-		fi
-	done
+	local name=$1 ip=$2 ip6=$3 dir pid; shift 3
+	mk_dr_host "$name" "$ip/24" "$ip6/64" "$@"
 	dir=$(tmpdir)/$name
 	mkdir -p "$dir/www"
 	echo "$name" >"$dir/www/index.html"
-	ip netns exec "$n" "$PY" -m http.server -b :: -p HTTP/1.1 -d "$dir/www" 80 \
+	ip netns exec "$(ns "$name")" "$PY" -m http.server -b :: -p HTTP/1.1 -d "$dir/www" 80 \
 		>"$dir/http.log" 2>&1 &
 	pid=$!
 	track_pid "$pid"

@@ -60,11 +60,7 @@ ha_wait_ms()
 ha_nginx()
 {
 	local name=$1 ip=$2 dir
-	mk_host "$name" "$ip/24"
-	nsx "$name" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
-		net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 \
-		net.ipv4.conf.eth0.arp_announce=2 || bail "sysctl failed in $name"
-	ip -n "$(ns "$name")" addr add "$HA_VIP/32" dev lo || bail "cannot add $HA_VIP to lo in $name"
+	mk_dr_host "$name" "$ip/24" "" "$HA_VIP"
 	dir=$(tmpdir)/$name
 	mkdir -p "$dir"
 	cat >"$dir/nginx.conf" <<-EOF

@@ -23,16 +23,8 @@ declare -A HTTPD_PID=()		# "NAME:PORT" -> pid of its httpd.py
 # httpd.py).
 mk_hserver()
 {
-	local name=$1 ip=$2 n vip; shift 2
-	n=$(ns "$name")
-	mk_host "$name" "$ip/24"
-	ip netns exec "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
-		net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 \
-		net.ipv4.conf.eth0.arp_announce=2 net.ipv4.conf.lo.arp_ignore=1 \
-		net.ipv4.conf.lo.arp_announce=2 || bail "sysctl failed in $n"
-	for vip in "$@"; do
-		ip -n "$n" addr add "$vip/32" dev lo || bail "cannot add $vip to lo in $n"
-	done
+	local name=$1 ip=$2; shift 2
+	mk_dr_host "$name" "$ip/24" "" "$@"
 	mkdir -p "$(tmpdir)/$name"
 	echo 200 >"$(tmpdir)/$name/health"
 	httpd_start "$name" 80 || bail "httpd.py on $name ($ip) did not start"

@@ -389,15 +389,16 @@ mk_host()
 	NODE_IP[$name]=${ip4%/*}
 }
 
-# mk_realserver NAME IP VIP...: a DR real server. It holds each VIP on lo
-# (arp_ignore=1, arp_announce=2, so it never answers ARP for them) and
-# serves HTTP/1.1 on port 80 of every address, answering the body "NAME".
-# Its request log is $(tmpdir)/NAME/http.log.
-mk_realserver()
+# mk_dr_host NAME IP4 IP6 VIP...: a host on the bridge (IP6 may be empty)
+# set up as a DR real server: each VIP (IPv4 /32 or IPv6 /128) on lo, and
+# arp_ignore=1, arp_announce=2 so that it never answers ARP for them. IPv6
+# needs no setting: Linux answers a neighbour solicitation only for an
+# address on the interface it arrives on, never for one on lo.
+mk_dr_host()
 {
-	local name=$1 ip=$2 n dir vip pid; shift 2
+	local name=$1 ip4=$2 ip6=$3 n vip; shift 3
 	n=$(ns "$name")
-	mk_host "$name" "$ip/24"
+	mk_host "$name" "$ip4" "$ip6"
 	ip netns exec "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
 		net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 \
 		net.ipv4.conf.eth0.arp_announce=2 net.ipv4.conf.lo.arp_ignore=1 \
@@ -407,12 +408,22 @@ mk_realserver()
 			ip -n "$n" addr add "$vip/128" dev lo nodad
 		else
 			ip -n "$n" addr add "$vip/32" dev lo
-		fi
+		fi || bail "cannot add $vip to lo in $n"
 	done
+}
+
+# mk_realserver NAME IP VIP...: a DR real server. It holds each VIP on lo
+# (arp_ignore=1, arp_announce=2, so it never answers ARP for them) and
+# serves HTTP/1.1 on port 80 of every address, answering the body "NAME".
+# Its request log is $(tmpdir)/NAME/http.log.
+mk_realserver()
+{
+	local name=$1 ip=$2 dir pid; shift 2
+	mk_dr_host "$name" "$ip/24" "" "$@"
 	dir=$(tmpdir)/$name
 	mkdir -p "$dir/www"
 	echo "$name" >"$dir/www/index.html"
-	ip netns exec "$n" "$PY" -m http.server -b 0.0.0.0 -p HTTP/1.1 -d "$dir/www" 80 \
+	ip netns exec "$(ns "$name")" "$PY" -m http.server -b 0.0.0.0 -p HTTP/1.1 -d "$dir/www" 80 \
 		>"$dir/http.log" 2>&1 &
 	pid=$!
 	track_pid "$pid"
