@@ -45,12 +45,12 @@ LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lm"
 declare -A SRCS=(
 	[vrrp]="vrrp_codec"
 	[vrrp_fsm]="vrrp_fsm vrrp_codec"
-	[config]="cfg_lex cfg_parse cfg_util log vrrp_fsm vrrp_codec"
+	[config]="cfg_lex cfg_parse cfg_util lb_addr log vrrp_fsm vrrp_codec"
 	[http]="chk_http chk_md5 chk chk_tcp chk_misc evloop cfg_util log"
-	[cli]="cmd_util lb_maps maglev json log nl"
+	[cli]="cmd_util lb_addr lb_maps maglev json log nl"
 )
 HARNESSES="vrrp vrrp_fsm config http cli"
-XDP_SRCS="lb_loader lb_maps maglev log"
+XDP_SRCS="lb_loader lb_addr lb_maps maglev log"
 # per-harness libFuzzer options
 declare -A OPTS=(
 	[vrrp]="-max_len=4200"

@@ -441,6 +441,13 @@ json_cmd()
 	printf '%s' "$out" >"$(tmpdir)/$name.json"
 }
 
+# jq_py_str DOC EXPR: evaluate a python expression over the document d.
+jq_py_str()
+{
+	"$PY" -c 'import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' \
+		"$1" "$2" 2>&1
+}
+
 # jq_py NAME EXPR: evaluate a python expression over the saved document d.
 jq_py()
 {
@@ -457,6 +464,7 @@ test_listings()
 	json_cmd backends backend list -j
 	json_cmd stats stats -j
 	json_cmd status status -j
+	json_cmd list list -j
 	is "$(jq_py vips '[(v["vip"], v["port"], v["proto"], v["active"]) for v in d]')" \
 		"[('$VIP', 80, 'tcp', True)]" "vip list -j: the one service, active"
 	is "$(jq_py backends 'sorted((b["backend"], b["weight"], b["state"]) for b in d)')" \
@@ -466,6 +474,9 @@ test_listings()
 		"('eth0', True, True)" "status -j: eth0, controller running, XDP attached"
 	is "$(jq_py stats 'all(b["packets"] > 0 for b in d["backends"]) and len(d["backends"]) == 3')" \
 		True "stats -j: every backend has forwarded packets"
+	is "$(jq_py list '[(s["vip"], s["port"], s["proto"], s["sched"], s["active"], sorted((b["backend"], b["forward"], b["weight"], b["state"], b["packets"] > 0) for b in s["backends"])) for s in d["services"]]')" \
+		"[('$VIP', 80, 'tcp', 'mh', True, [('10.100.0.11', 'route', 1, 'up', True), ('10.100.0.12', 'route', 1, 'up', True), ('10.100.0.13', 'route', 1, 'up', True)])]" \
+		"list -j: the service, its three servers routed, up, forwarding"
 
 	out=$(lbctl_in lb list 2>&1); rc=$?
 	is "$rc" 0 "lbctl list exits 0"
@@ -523,6 +534,46 @@ test_bad_commands()
 	bad_cmd "missing weight" backend set "$VIP" "$PORT" tcp 10.100.0.11
 	bad_cmd "missing weight value" backend set "$VIP" "$PORT" tcp 10.100.0.11 weight
 	bad_cmd "missing PORT and protocol" vip add "$VIP"
+	bad_cmd "backend 0.0.0.0" backend add "$VIP" "$PORT" tcp 0.0.0.0
+	bad_cmd "loopback backend" backend add "$VIP" "$PORT" tcp 127.0.0.1
+	bad_cmd "multicast backend" backend add "$VIP" "$PORT" tcp 224.0.0.1
+	bad_cmd "broadcast backend" backend add "$VIP" "$PORT" tcp 255.255.255.255
+	bad_cmd "backend that is the VIP" backend add "$VIP" "$PORT" tcp "$VIP"
+	bad_cmd "backend that is the balancer itself" backend add "$VIP" "$PORT" tcp "$LB_IP"
+	bad_cmd "VIP 0.0.0.0" vip add 0.0.0.0 "$PORT" tcp
+	bad_cmd "broadcast VIP" vip add 255.255.255.255 "$PORT" tcp
+	bad_cmd "multicast VIP" vip add 224.0.0.1 "$PORT" tcp
+	bad_cmd "vip add option without value" vip add 10.100.0.101 "$PORT" tcp sched
+	bad_cmd "backend dev without value" backend add "$VIP" "$PORT" tcp 10.100.0.14 dev
+	bad_cmd "interface name with a slash" list ../eth0
+	bad_cmd "reload with an extra argument" reload eth0 extra
+	bad_cmd "--bpffs without a value" --bpffs
+	bad_cmd "no object" -j
+	bad_cmd "verb missing" vip
+}
+
+# help_cmd ARGS...: lbctl ARGS prints the grammar on stdout and exits 0.
+help_cmd()
+{
+	local out rc
+	out=$(lbctl_in lb "$@" 2>/dev/null); rc=$?
+	is "$rc" 0 "lbctl $* exits 0"
+	grep -q "^Usage: lbctl " <<<"$out"
+	ok $? "lbctl $* prints the grammar on stdout" || diag_lines "$out"
+}
+
+test_help()
+{
+	local o out
+	help_cmd help
+	for o in up down reload check-config vip backend list status stats; do
+		help_cmd "$o" help
+	done
+	help_cmd backend --help
+	out=$(lbctl_in lb -j backend 2>/dev/null)
+	is "$(json_ok <<<"$out" && jq_py_str "$out" 'd["error"]')" \
+		"backend needs a command (try 'lbctl backend help')" \
+		"-j and a usage error: the error is a JSON document on stdout"
 }
 
 # ---------------------------------------------------------------- 8. down
@@ -620,6 +671,7 @@ test_drain
 self_ok "after weight 0"
 test_listings
 test_bad_commands
+test_help
 kill -INT "$PING_PID"
 wait_until 5 eval "! pid_alive $PING_PID" || kill "$PING_PID"
 wait "$PING_PID"

@@ -675,6 +675,10 @@ static const struct bad {
 	  "port 80 (DR cannot change ports)" },
 	{ "bad-sorry-port.conf", 2, "sorry_server 10.0.0.9 port 8080 differs from virtual_server "
 	  "port 80 (DR cannot change ports)" },
+	{ "bad-rs-loopback.conf", 3, "real_server 127.0.0.1 is a loopback address" },
+	{ "bad-rs-is-vip.conf", 3, "real_server 10.0.0.10 is the virtual_server address itself: "
+	  "a real server holds the VIP on its loopback but has its own address" },
+	{ "bad-vs-multicast.conf", 1, "virtual_server 224.0.0.18 is a multicast address" },
 	{ "bad-rs-family.conf", 3, "real_server fd00::2 is IPv6 but virtual_server 10.0.0.10 is "
 	  "IPv4 (DR cannot change the address family)" },
 	{ "bad-advert-v2.conf", 4, "advert_int 0.5 is not a whole number of seconds, which "

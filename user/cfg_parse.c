@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "cfg_lex.h"
+#include "lb_addr.h"
 #include "lb_shared.h"
 #include "log.h"
 
@@ -205,6 +206,18 @@ static bool get_addr(struct parser *p, const struct cfg_tok *t, const char *what
 	if (!cfg_parse_addr(t->text, a))
 		return true;
 	err(p, t, "%s '%s' is not an IP address", what, t->text);
+	return false;
+}
+
+/* A VIP or real server must be a unicast address of some host. */
+static bool usable_addr(struct parser *p, const struct cfg_tok *t, const char *what,
+			const struct cfg_addr *a)
+{
+	const char *why = lb_addr_unusable(a->family, a->bytes);
+
+	if (!why)
+		return true;
+	err(p, t, "%s %s %s", what, t->text, why);
 	return false;
 }
 
@@ -1873,6 +1886,13 @@ static void rs_header(struct parser *p, const struct stmt *st, struct rs_ctx *r)
 
 	if (!get_addr(p, st->arg, "real_server", &r->rs.addr))
 		return;
+	if (!usable_addr(p, st->arg, "real_server", &r->rs.addr))
+		return;
+	if (cfg_addr_eq(&r->rs.addr, &vs->vip)) {
+		err(p, st->arg, "real_server %s is the virtual_server address itself: a real "
+		    "server holds the VIP on its loopback but has its own address", st->arg->text);
+		return;
+	}
 	r->rs.port = vs->port;
 	if (st->nargs > 1 && !get_port(p, &st->arg[1], "real_server port", &r->rs.port))
 		return;
@@ -2061,8 +2081,11 @@ static void vs_header(struct parser *p, const struct stmt *st, struct vs_ctx *v)
 		    "services by address and port", a);
 		return;
 	}
-	if (!get_addr(p, st->arg, "virtual_server", &v->vs.vip))
+	if (!get_addr(p, st->arg, "virtual_server", &v->vs.vip) ||
+	    !usable_addr(p, st->arg, "virtual_server", &v->vs.vip)) {
+		v->vs.vip.family = 0;
 		return;
+	}
 	if (st->nargs < 2) {
 		err(p, st->arg, "virtual_server %s needs a port (lbctl has no "
 		    "all-ports services)", a);

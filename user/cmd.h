@@ -31,7 +31,13 @@ int usage_err(struct ctx *c, const char *fmt, ...) __attribute__((format(printf,
 int run_err(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Dispatch argv[0] through a table; exact names only. */
 int cmd_dispatch(struct ctx *c, const char *object, const struct cmd *cmds,
-		 int argc, char **argv, void (*help)(void));
+		 int argc, char **argv);
+/* The value of option argv[*i] (advancing *i), or NULL after printing
+ * "option 'X' needs a value". */
+const char *opt_value(struct ctx *c, int argc, char **argv, int *i);
+/* [IFACE | dev IFACE] as the only arguments; *given is NULL when absent. */
+int parse_iface_only(struct ctx *c, const char *object, int argc, char **argv,
+		     const char **given);
 
 void pin_dir(const struct ctx *c, const char *ifname, char *buf, size_t len);
 void state_dir(const struct ctx *c, const char *ifname, char *buf, size_t len);
@@ -57,6 +63,10 @@ bool streq(const char *a, const char *b);
 
 const char *be_state_str(const struct lb_backend *b);
 const char *mac_str(const struct lb_backend *b, char *buf, size_t len);
+
+/* Grammar of each object, printed by 'lbctl OBJECT help'. */
+extern const char up_usage[], down_usage[], reload_usage[], check_config_usage[];
+extern const char vip_usage[], backend_usage[], list_usage[], status_usage[], stats_usage[];
 
 /* Commands */
 int do_vip(struct ctx *c, int argc, char **argv);

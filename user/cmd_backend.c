@@ -13,18 +13,16 @@
 
 #define MAC_WAIT_MS	1000	/* how long add waits for ARP/ND to answer */
 
-static void backend_help(void)
-{
-	fprintf(stderr,
-		"Usage: lbctl backend add VIP PORT tcp|udp ADDR [weight N] [sorry] [dev IFACE]\n"
-		"       lbctl backend del VIP PORT tcp|udp ADDR [dev IFACE]\n"
-		"       lbctl backend set VIP PORT tcp|udp ADDR weight N [dev IFACE]\n"
-		"       lbctl backend list [VIP PORT tcp|udp] [-j] [dev IFACE]\n"
-		"ADDR is the real server's address (ADDR:PORT is accepted if PORT is the\n"
-		"service's: direct server return cannot change ports). Weight 0-65535,\n"
-		"default 1; weight 0 drains: existing flows stay, new ones go elsewhere.\n"
-		"sorry marks the server that takes traffic only when all others are down.\n");
-}
+const char backend_usage[] =
+	"Usage: lbctl backend add VIP PORT tcp|udp ADDR [weight N] [sorry] [dev IFACE]\n"
+	"       lbctl backend del VIP PORT tcp|udp ADDR [weight N] [dev IFACE]\n"
+	"       lbctl backend set VIP PORT tcp|udp ADDR weight N [dev IFACE]\n"
+	"       lbctl backend list [VIP PORT tcp|udp] [-j] [dev IFACE]\n"
+	"ADDR is the real server's address (ADDR:PORT is accepted if PORT is the\n"
+	"service's: direct server return cannot change ports). Weight 0-65535,\n"
+	"default 1; weight 0 drains: existing flows stay, new ones go elsewhere.\n"
+	"sorry marks the server that takes traffic only when all others are down.\n"
+	"del accepts weight N for symmetry with add and ignores it.\n";
 
 struct be_args {
 	struct lb_svc_key key;
@@ -40,6 +38,7 @@ static int parse_backend_addr(struct ctx *c, const char *s, const struct lb_svc_
 			      struct be_args *a)
 {
 	char buf[80], *host = buf, *port = NULL, *p;
+	const char *why;
 	uint32_t pv;
 
 	/* the longest [IPv6]:PORT is 47 bytes: longer is no address, not a cut one */
@@ -64,6 +63,11 @@ static int parse_backend_addr(struct ctx *c, const char *s, const struct lb_svc_
 		return usage_err(c, "backend '%s' is not an IPv4 or IPv6 address", s);
 	if (a->family != k->family)
 		return usage_err(c, "backend %s and the service's VIP are of different families", host);
+	if ((why = lb_addr_unusable(a->family, a->addr)))
+		return usage_err(c, "backend %s %s", host, why);
+	if (!memcmp(a->addr, k->addr, a->family == LB_AF_INET6 ? 16 : 4))
+		return usage_err(c, "backend %s is the VIP itself: a real server holds the VIP "
+				 "on its loopback but has its own address", host);
 	if (port) {
 		if (parse_u32(port, 1, 65535, &pv))
 			return usage_err(c, "backend '%s': port '%s' is not in 1-65535", s, port);
@@ -75,32 +79,37 @@ static int parse_backend_addr(struct ctx *c, const char *s, const struct lb_svc_
 	return 0;
 }
 
+/* del takes weight too, as DESIGN's grammar has it (add|del ... [weight N]);
+ * it is checked and has no effect. */
 static int parse_be_args(struct ctx *c, int argc, char **argv, struct be_args *a,
-			 bool want_weight)
+			 bool allow_sorry)
 {
 	int i, err;
 
 	memset(a, 0, sizeof(*a));
 	a->weight = 1;
 	if (argc < 4)
-		return usage_err(c, "expected VIP PORT tcp|udp ADDR (see '%s backend help')", c->prog);
+		return usage_err(c, "expected VIP PORT tcp|udp ADDR (try '%s backend help')", c->prog);
 	err = parse_service(c, argv, &a->key);
 	err = err ?: parse_backend_addr(c, argv[3], &a->key, a);
 	if (err)
 		return err;
 	for (i = 4; i < argc; i++) {
-		if (streq(argv[i], "weight") && want_weight) {
-			if (parse_u32(argv[i + 1], 0, 65535, &a->weight))
-				return usage_err(c, "weight '%s' is not a number in 0-65535",
-						 argv[i + 1] ?: "");
+		const char *val;
+
+		if (streq(argv[i], "weight")) {
+			if (!(val = opt_value(c, argc, argv, &i)))
+				return EXIT_USAGE;
+			if (parse_u32(val, 0, 65535, &a->weight))
+				return usage_err(c, "weight '%s' is not a number in 0-65535", val);
 			a->has_weight = true;
-			i++;
-		} else if (streq(argv[i], "sorry") && want_weight) {
+		} else if (streq(argv[i], "sorry") && allow_sorry) {
 			a->sorry = true;
-		} else if (streq(argv[i], "dev") && i + 1 < argc) {
-			a->ifname = argv[++i];
+		} else if (streq(argv[i], "dev")) {
+			if (!(a->ifname = opt_value(c, argc, argv, &i)))
+				return EXIT_USAGE;
 		} else {
-			return usage_err(c, "unexpected argument '%s' (see '%s backend help')",
+			return usage_err(c, "unexpected argument '%s' (try '%s backend help')",
 					 argv[i], c->prog);
 		}
 	}
@@ -154,12 +163,18 @@ static int backend_add(struct ctx *c, int argc, char **argv)
 	int err;
 
 	err = parse_be_args(c, argc, argv, &a, true);
-	err = err ?: pick_iface(c, a.ifname, ifname);
+	if (err)
+		return err;
+	lb_addr_str(a.family, a.addr, b, sizeof(b));
+	/* XDP_TX sends the frame back out of the interface: never to this node */
+	if (nl_addr_present(0, a.family, a.addr))
+		return usage_err(c, "backend %s is an address of this node; a real server "
+				 "must be another host on the link", b);
+	err = pick_iface(c, a.ifname, ifname);
 	err = err ?: open_maps(c, ifname, &m);
 	if (err)
 		return err;
 	svc_str(&a.key, s, sizeof(s));
-	lb_addr_str(a.family, a.addr, b, sizeof(b));
 	err = lookup(c, &m, &a, ifname, &svc_id, NULL);
 	if (!err && !lb_be_find(&m, svc_id, a.family, a.addr, &id))
 		err = usage_err(c, "backend %s is already in service %s", b, s);
@@ -275,8 +290,9 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (streq(argv[i], "-j")) {
 			c->json = true;
-		} else if (streq(argv[i], "dev") && i + 1 < argc) {
-			dev = argv[++i];
+		} else if (streq(argv[i], "dev")) {
+			if (!(dev = opt_value(c, argc, argv, &i)))
+				return EXIT_USAGE;
 		} else if (!filter && i + 2 < argc) {
 			err = parse_service(c, argv + i, &key);
 			if (err)
@@ -284,7 +300,7 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 			filter = true;
 			i += 2;
 		} else {
-			return usage_err(c, "unexpected argument '%s' (see '%s backend help')",
+			return usage_err(c, "unexpected argument '%s' (try '%s backend help')",
 					 argv[i], c->prog);
 		}
 	}
@@ -358,5 +374,5 @@ int do_backend(struct ctx *c, int argc, char **argv)
 		{ NULL, NULL },
 	};
 
-	return cmd_dispatch(c, "backend", cmds, argc, argv, backend_help);
+	return cmd_dispatch(c, "backend", cmds, argc, argv);
 }

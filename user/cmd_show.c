@@ -67,25 +67,30 @@ out:
 	return cc;
 }
 
-static int open_for_show(struct ctx *c, int argc, char **argv, struct lb_maps *m,
-			 char *ifname, const char **textfile, bool *numeric)
+/* [-j] [-n] [--textfile PATH] [IFACE | dev IFACE], as the object takes them. */
+static int open_for_show(struct ctx *c, const char *object, int argc, char **argv,
+			 struct lb_maps *m, char *ifname, const char **textfile, bool *numeric)
 {
 	const char *dev = NULL;
 	int i;
 
 	for (i = 0; i < argc; i++) {
-		if (streq(argv[i], "-j"))
+		if (streq(argv[i], "-j")) {
 			c->json = true;
-		else if (numeric && streq(argv[i], "-n"))
+		} else if (numeric && streq(argv[i], "-n")) {
 			*numeric = true;
-		else if (streq(argv[i], "dev") && i + 1 < argc)
-			dev = argv[++i];
-		else if (textfile && streq(argv[i], "--textfile") && i + 1 < argc)
-			*textfile = argv[++i];
-		else if (!dev && i == argc - 1 && argv[i][0] != '-')
+		} else if (streq(argv[i], "dev")) {
+			if (!(dev = opt_value(c, argc, argv, &i)))
+				return EXIT_USAGE;
+		} else if (textfile && streq(argv[i], "--textfile")) {
+			if (!(*textfile = opt_value(c, argc, argv, &i)))
+				return EXIT_USAGE;
+		} else if (!dev && i == argc - 1 && argv[i][0] != '-') {
 			dev = argv[i];
-		else
-			return usage_err(c, "unexpected argument '%s'", argv[i]);
+		} else {
+			return usage_err(c, "unexpected argument '%s' (try '%s %s help')", argv[i],
+					 c->prog, object);
+		}
 	}
 	return pick_iface(c, dev, ifname) ?: open_maps(c, ifname, m);
 }
@@ -108,56 +113,128 @@ static void xdp_state(const char *ifname, char *mode, size_t len)
 		snprintf(mode, len, "multi");
 }
 
+const char list_usage[] =
+	"Usage: lbctl list [-n] [-j] [IFACE | dev IFACE]\n"
+	"Services and their real servers laid out like 'ipvsadm -Ln', with health,\n"
+	"MAC and packets. Addresses are always numeric; -n is accepted for habit.\n"
+	"ActiveConn counts flows seen in the last minute, InActConn older ones.\n";
+const char stats_usage[] =
+	"Usage: lbctl stats [-j] [--textfile PATH] [IFACE | dev IFACE]\n"
+	"Global, per-service and per-backend counters. --textfile writes them as a\n"
+	"Prometheus textfile (written to a temporary file, then renamed).\n";
+const char status_usage[] =
+	"Usage: lbctl status [-j] [IFACE | dev IFACE]\n"
+	"Controller, XDP attach mode, VRRP state and backend health.\n";
+
+static void list_service(struct json *j, bool json, const struct lb_service *sv)
+{
+	char a[64], ep[80];
+
+	lb_addr_str(sv->key.family, sv->key.addr, a, sizeof(a));
+	if (json) {
+		json_str(j, "vip", a);
+		json_u64(j, "port", ntohs(sv->key.port));
+		json_str(j, "proto", proto_str(sv->key.proto));
+		json_str(j, "sched", sv->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) ? "sh" : "mh");
+		json_u64(j, "persistence_s", sv->flags & LB_SVC_F_AFFINITY ? sv->timeout_s : 0);
+		json_bool(j, "active", sv->flags & LB_SVC_F_ACTIVE);
+		return;
+	}
+	snprintf(ep, sizeof(ep), sv->key.family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+		 ntohs(sv->key.port));
+	printf("%-4s %s %s", sv->key.proto == 17 ? "UDP" : "TCP", ep,
+	       sv->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) ? "sh" : "mh");
+	if (sv->flags & LB_SVC_F_AFFINITY)
+		printf(" persistent %u", sv->timeout_s);
+	printf("%s\n", sv->flags & LB_SVC_F_ACTIVE ? "" : " (standby: VIP held elsewhere)");
+}
+
+static void list_backend(struct json *j, bool json, const struct lb_backend *be, uint16_t port,
+			 const struct conn_count *cc, uint64_t packets)
+{
+	char a[64], mac[20], ep[80];
+
+	lb_addr_str(be->family, be->addr, a, sizeof(a));
+	mac_str(be, mac, sizeof(mac));
+	if (json) {
+		json_obj_open(j, NULL);
+		json_str(j, "backend", a);
+		json_u64(j, "port", port);
+		json_str(j, "forward", "route");
+		json_u64(j, "weight", be->weight);
+		json_u64(j, "active_conn", cc->active);
+		json_u64(j, "inactive_conn", cc->inactive);
+		json_str(j, "state", be_state_str(be));
+		if (be->flags & LB_BE_F_MAC)
+			json_str(j, "mac", mac);
+		else
+			json_null(j, "mac");
+		json_u64(j, "packets", packets);
+		json_obj_close(j);
+		return;
+	}
+	snprintf(ep, sizeof(ep), be->family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	printf("  -> %-28s %-7s %-6u %-10u %-9u %-10s %-17s %llu\n", ep, "Route", be->weight,
+	       cc->active, cc->inactive, be_state_str(be), mac, (unsigned long long)packets);
+}
+
 int do_list(struct ctx *c, int argc, char **argv)
 {
-	char ifname[IFNAMSIZ], a[64], mac[20], mode[16], ep[80];
+	static const struct conn_count none;
+	char ifname[IFNAMSIZ], mode[16];
 	struct conn_count *cc;
 	struct lb_counters ctr;
 	struct lb_maps m;
 	bool numeric = false;
+	struct json j;
 	uint32_t s, b;
 	int err;
 
-	err = open_for_show(c, argc, argv, &m, ifname, NULL, &numeric);
+	err = open_for_show(c, "list", argc, argv, &m, ifname, NULL, &numeric);
 	if (err)
 		return err;
-	if (c->json) {
-		lb_maps_close(&m);
-		return usage_err(c, "list has no JSON form: use 'vip list -j' and 'backend list -j'");
-	}
 	cc = count_conns(&m);
 	xdp_state(ifname, mode, sizeof(mode));
-	printf("IP Virtual Server (lbctl XDP, direct routing) on %s, XDP %s\n", ifname, mode);
-	printf("Prot LocalAddress:Port Scheduler Flags\n");
-	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn "
-	       "Health     MAC               Packets\n");
+	json_init(&j, stdout);
+	if (c->json) {
+		json_obj_open(&j, NULL);
+		json_str(&j, "interface", ifname);
+		json_str(&j, "xdp_mode", mode);
+		json_arr_open(&j, "services");
+	} else {
+		printf("IP Virtual Server (lbctl XDP, direct routing) on %s, XDP %s\n", ifname, mode);
+		printf("Prot LocalAddress:Port Scheduler Flags\n");
+		printf("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn "
+		       "Health     MAC               Packets\n");
+	}
 	for (s = 0; s < m.max_services; s++) {
 		const struct lb_service *sv = &m.svc[s];
 
 		if (!(sv->flags & LB_SVC_F_USED))
 			continue;
-		lb_addr_str(sv->key.family, sv->key.addr, a, sizeof(a));
-		snprintf(ep, sizeof(ep), sv->key.family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
-			 ntohs(sv->key.port));
-		printf("%-4s %s %s", sv->key.proto == 17 ? "UDP" : "TCP", ep,
-		       sv->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) ? "sh" : "mh");
-		if (sv->flags & LB_SVC_F_AFFINITY)
-			printf(" persistent %u", sv->timeout_s);
-		printf("%s\n", sv->flags & LB_SVC_F_ACTIVE ? "" : " (standby: VIP held elsewhere)");
+		if (c->json)
+			json_obj_open(&j, NULL);
+		list_service(&j, c->json, sv);
+		if (c->json)
+			json_arr_open(&j, "backends");
 		for (b = 0; b < m.max_backends; b++) {
 			const struct lb_backend *be = &m.be[b];
 
 			if (!(be->flags & LB_BE_F_USED) || be->svc_id != s)
 				continue;
-			lb_addr_str(be->family, be->addr, a, sizeof(a));
-			snprintf(ep, sizeof(ep), be->family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
-				 ntohs(sv->key.port));
 			lb_read_counters(&m, LB_M_BACKEND_STATS, b, &ctr);
-			printf("  -> %-28s %-7s %-6u %-10u %-9u %-10s %-17s %llu\n", ep, "Route",
-			       be->weight, cc ? cc[b].active : 0, cc ? cc[b].inactive : 0,
-			       be_state_str(be), mac_str(be, mac, sizeof(mac)),
-			       (unsigned long long)ctr.packets);
+			list_backend(&j, c->json, be, ntohs(sv->key.port), cc ? &cc[b] : &none,
+				     ctr.packets);
 		}
+		if (c->json) {
+			json_arr_close(&j);
+			json_obj_close(&j);
+		}
+	}
+	if (c->json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
 	}
 	free(cc);
 	lb_maps_close(&m);
@@ -196,7 +273,7 @@ int do_stats(struct ctx *c, int argc, char **argv)
 	uint32_t id;
 	int err;
 
-	err = open_for_show(c, argc, argv, &m, ifname, &textfile, NULL);
+	err = open_for_show(c, "stats", argc, argv, &m, ifname, &textfile, NULL);
 	if (err)
 		return err;
 	if (textfile) {
@@ -204,6 +281,15 @@ int do_stats(struct ctx *c, int argc, char **argv)
 		lb_maps_close(&m);
 		if (err)
 			return run_err(c, "textfile %s: %s", textfile, strerror(-err));
+		if (c->json) {
+			json_init(&j, stdout);
+			json_obj_open(&j, NULL);
+			json_str(&j, "interface", ifname);
+			json_str(&j, "textfile", textfile);
+			json_bool(&j, "written", true);
+			json_obj_close(&j);
+			json_end(&j);
+		}
 		return 0;
 	}
 	err = lb_read_global(&m, &g);
@@ -335,7 +421,7 @@ int do_status(struct ctx *c, int argc, char **argv)
 	pid_t pid;
 	int err;
 
-	err = open_for_show(c, argc, argv, &m, ifname, NULL, NULL);
+	err = open_for_show(c, "status", argc, argv, &m, ifname, NULL, NULL);
 	if (err)
 		return err;
 	state_dir(c, ifname, sdir, sizeof(sdir));

@@ -19,15 +19,24 @@
 
 #define DOWN_WAIT_MS	10000
 
-static void up_help(void)
-{
-	fprintf(stderr,
-		"Usage: lbctl up IFACE [-c FILE] [-f] [--textfile PATH]\n"
-		"  -c FILE          keepalived-style config (virtual_server, vrrp_instance, ...)\n"
-		"  -f               stay in the foreground, log to stderr\n"
-		"  --textfile PATH  write Prometheus metrics to PATH every few seconds\n"
-		"Without a vrrp_instance for IFACE the node is static: XDP is attached at once.\n");
-}
+const char up_usage[] =
+	"Usage: lbctl up IFACE [-c FILE] [-f] [--textfile PATH]\n"
+	"  -c FILE          keepalived-style config (virtual_server, vrrp_instance, ...)\n"
+	"  -f               stay in the foreground, log to stderr\n"
+	"  --textfile PATH  write Prometheus metrics to PATH every few seconds\n"
+	"Without a vrrp_instance for IFACE the node is static: XDP is attached at once.\n"
+	"With --bpffs DIR, DIR is mounted as bpffs if it is not one already.\n";
+const char down_usage[] =
+	"Usage: lbctl down IFACE\n"
+	"Stops the controller (its VRRP priority-0 advert hands the VIP over at once),\n"
+	"detaches XDP, removes the VIPs it added and every pin and state file.\n";
+const char reload_usage[] =
+	"Usage: lbctl reload [IFACE | dev IFACE]\n"
+	"Re-reads the controller's config (as SIGHUP) and reports whether it was\n"
+	"applied; a config with errors is rejected whole and the old one stays.\n";
+const char check_config_usage[] =
+	"Usage: lbctl check-config FILE\n"
+	"Parses a keepalived-style config and reports every error with file:line.\n";
 
 static int mkdir_p(const char *path)
 {
@@ -136,22 +145,24 @@ int do_up(struct ctx *c, int argc, char **argv)
 	int i, err, lock;
 	pid_t old;
 
-	if (argc < 1 || streq(argv[0], "help")) {
-		up_help();
-		return argc < 1 ? EXIT_USAGE : 0;
-	}
+	if (argc < 1)
+		return usage_err(c, "up needs an interface (try '%s up help')", c->prog);
 	err = pick_iface(c, argv[0], ifname);
 	if (err)
 		return err;
 	for (i = 1; i < argc; i++) {
-		if (streq(argv[i], "-c") && i + 1 < argc)
-			o.config = argv[++i];
-		else if (streq(argv[i], "-f"))
+		if (streq(argv[i], "-c")) {
+			if (!(o.config = opt_value(c, argc, argv, &i)))
+				return EXIT_USAGE;
+		} else if (streq(argv[i], "-f")) {
 			o.foreground = true;
-		else if (streq(argv[i], "--textfile") && i + 1 < argc)
-			o.textfile = argv[++i];
-		else
-			return usage_err(c, "unexpected argument '%s' (see 'lbctl up help')", argv[i]);
+		} else if (streq(argv[i], "--textfile")) {
+			if (!(o.textfile = opt_value(c, argc, argv, &i)))
+				return EXIT_USAGE;
+		} else {
+			return usage_err(c, "unexpected argument '%s' (try '%s up help')", argv[i],
+					 c->prog);
+		}
 	}
 	o.ifname = ifname;
 	if (!caps_can_run_controller())
@@ -217,10 +228,8 @@ int do_down(struct ctx *c, int argc, char **argv)
 	int lock, waited;
 	pid_t pid;
 
-	if (argc != 1 || streq(argv[0], "help")) {
-		fprintf(stderr, "Usage: lbctl down IFACE\n");
-		return argc == 1 ? 0 : EXIT_USAGE;
-	}
+	if (argc != 1)
+		return usage_err(c, "down needs exactly one interface (try '%s down help')", c->prog);
 	if (pick_iface(c, argv[0], ifname))
 		return EXIT_USAGE;
 	if (!caps_can_run_controller())
@@ -283,9 +292,11 @@ int do_reload(struct ctx *c, int argc, char **argv)
 	struct timespec ts = { 0, 20 * 1000000 };
 	char ifname[IFNAMSIZ], sdir[256], before[320], now[320], *res;
 	int err, waited;
+	const char *given;
 	pid_t pid;
 
-	err = pick_iface(c, argc > 0 ? argv[0] : NULL, ifname);
+	err = parse_iface_only(c, "reload", argc, argv, &given);
+	err = err ?: pick_iface(c, given, ifname);
 	if (err)
 		return err;
 	if (!caps_can_run_controller())
@@ -317,10 +328,9 @@ int do_check_config(struct ctx *c, int argc, char **argv)
 {
 	struct cfg *cfg;
 
-	if (argc != 1 || streq(argv[0], "help")) {
-		fprintf(stderr, "Usage: lbctl check-config FILE\n");
-		return argc == 1 ? 0 : EXIT_USAGE;
-	}
+	if (argc != 1)
+		return usage_err(c, "check-config needs exactly one FILE (try '%s check-config help')",
+				 c->prog);
 	if (cfg_load(argv[0], &cfg))
 		return run_err(c, "%s: configuration has errors", argv[0]);
 	printf("%s: OK (%d virtual servers, %d VRRP instances, %d warnings)\n", argv[0],

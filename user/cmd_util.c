@@ -60,20 +60,48 @@ int run_err(struct ctx *c, const char *fmt, ...)
 }
 
 int cmd_dispatch(struct ctx *c, const char *object, const struct cmd *cmds,
-		 int argc, char **argv, void (*help)(void))
+		 int argc, char **argv)
 {
 	const struct cmd *cmd;
 
-	if (argc < 1 || streq(argv[0], "help") || streq(argv[0], "-h") ||
-	    streq(argv[0], "--help")) {
-		help();
-		return argc < 1 ? EXIT_USAGE : 0;
-	}
+	if (argc < 1)
+		return usage_err(c, "%s needs a command (try '%s %s help')", object, c->prog,
+				 object);
 	for (cmd = cmds; cmd->name; cmd++)
 		if (streq(cmd->name, argv[0]))
 			return cmd->fn(c, argc - 1, argv + 1);
 	return usage_err(c, "unknown command '%s' for %s (try '%s %s help')",
 			 argv[0], object, c->prog, object);
+}
+
+const char *opt_value(struct ctx *c, int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		usage_err(c, "option '%s' needs a value", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int parse_iface_only(struct ctx *c, const char *object, int argc, char **argv,
+		     const char **given)
+{
+	*given = NULL;
+	if (argc >= 1 && streq(argv[0], "dev")) {
+		if (argc < 2)
+			return usage_err(c, "option 'dev' needs a value");
+		*given = argv[1];
+		argc -= 2;
+		argv += 2;
+	} else if (argc >= 1 && argv[0][0] != '-') {
+		*given = argv[0];
+		argc--;
+		argv++;
+	}
+	if (argc > 0)
+		return usage_err(c, "unexpected argument '%s' (try '%s %s help')", argv[0],
+				 c->prog, object);
+	return 0;
 }
 
 void pin_dir(const struct ctx *c, const char *ifname, char *buf, size_t len)
@@ -109,6 +137,9 @@ int pick_iface(struct ctx *c, const char *given, char *out)
 	if (given) {
 		if (strlen(given) >= IFNAMSIZ)
 			return usage_err(c, "interface name '%s' is too long", given);
+		/* it names directories under bpffs and the run directory */
+		if (!*given || strchr(given, '/') || streq(given, ".") || streq(given, ".."))
+			return usage_err(c, "'%s' is not an interface name", given);
 		strcpy(out, given);
 		return 0;
 	}
@@ -195,11 +226,14 @@ int parse_service(struct ctx *c, char **argv, struct lb_svc_key *k)
 	uint8_t addr[16], proto;
 	uint32_t port;
 	int family;
+	const char *why;
 
 	if (!argv[0] || !argv[1] || !argv[2])
 		return usage_err(c, "expected VIP PORT tcp|udp");
 	if (lb_addr_parse(argv[0], &family, addr))
 		return usage_err(c, "'%s' is not an IPv4 or IPv6 address", argv[0]);
+	if ((why = lb_addr_unusable(family, addr)))
+		return usage_err(c, "VIP %s %s", argv[0], why);
 	if (parse_u32(argv[1], 1, 65535, &port))
 		return usage_err(c, "port '%s' is not a number in 1-65535", argv[1]);
 	if (parse_proto(argv[2], &proto))

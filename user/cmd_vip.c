@@ -9,16 +9,13 @@
 #include "json.h"
 #include "maglev.h"
 
-static void vip_help(void)
-{
-	fprintf(stderr,
-		"Usage: lbctl vip add VIP PORT tcp|udp [IFACE] [sched mh|sh] [persistence SECS]\n"
-		"                     [timeout SECS] [table-size PRIME]\n"
-		"       lbctl vip del VIP PORT tcp|udp [IFACE]\n"
-		"       lbctl vip list [-j] [dev IFACE]\n"
-		"sched sh and persistence hash on the client address only; persistence also\n"
-		"keeps a client on its server for SECS after its last packet.\n");
-}
+const char vip_usage[] =
+	"Usage: lbctl vip add VIP PORT tcp|udp [IFACE] [sched mh|sh] [persistence SECS]\n"
+	"                     [timeout SECS] [table-size PRIME]\n"
+	"       lbctl vip del VIP PORT tcp|udp [IFACE]\n"
+	"       lbctl vip list [-j] [dev IFACE]\n"
+	"sched sh and persistence hash on the client address only; persistence also\n"
+	"keeps a client on its server for SECS after its last packet.\n";
 
 struct vip_args {
 	struct lb_svc_key key;
@@ -34,44 +31,46 @@ static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args 
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 3)
-		return usage_err(c, "expected VIP PORT tcp|udp (see '%s vip help')", c->prog);
+		return usage_err(c, "expected VIP PORT tcp|udp (try '%s vip help')", c->prog);
 	err = parse_service(c, argv, &a->key);
 	if (err)
 		return err;
 	for (i = 3; i < argc; i++) {
-		const char *kw = argv[i], *val = argv[i + 1];
+		const char *kw = argv[i], *val;
+		bool takes_value = streq(kw, "dev") ||
+			(with_opts && (streq(kw, "sched") || streq(kw, "persistence") ||
+				       streq(kw, "timeout") || streq(kw, "table-size")));
 
+		if (!takes_value) {
+			if (i != 3 || kw[0] == '-')
+				return usage_err(c, "unexpected argument '%s' (try '%s vip help')", kw,
+						 c->prog);
+			a->ifname = kw;
+			continue;
+		}
+		if (!(val = opt_value(c, argc, argv, &i)))
+			return EXIT_USAGE;
 		if (streq(kw, "dev")) {
-			if (!val)
-				return usage_err(c, "dev needs an interface name");
 			a->ifname = val;
-			i++;
-		} else if (with_opts && streq(kw, "sched")) {
+		} else if (streq(kw, "sched")) {
 			if (streq(val, "mh"))
 				a->opts.flags &= ~LB_SVC_F_HASH_SRC;
 			else if (streq(val, "sh"))
 				a->opts.flags |= LB_SVC_F_HASH_SRC;
 			else
-				return usage_err(c, "sched '%s' is not mh or sh", val ?: "");
-			i++;
-		} else if (with_opts && (streq(kw, "persistence") || streq(kw, "timeout"))) {
+				return usage_err(c, "sched '%s' is not mh or sh", val);
+		} else if (streq(kw, "table-size")) {
+			if (parse_u32(val, 3, LB_MAGLEV_SIZE_MAX, &v) || !maglev_is_prime(v))
+				return usage_err(c, "table-size '%s' is not a prime in 3-%u", val,
+						 LB_MAGLEV_SIZE_MAX);
+			a->opts.table_size = v;
+		} else {
 			if (parse_u32(val, 1, 86400 * 365, &v))
 				return usage_err(c, "%s '%s' is not a number of seconds in 1-31536000",
-						 kw, val ?: "");
+						 kw, val);
 			a->opts.timeout_s = v;
 			if (streq(kw, "persistence"))
 				a->opts.flags |= LB_SVC_F_AFFINITY;
-			i++;
-		} else if (with_opts && streq(kw, "table-size")) {
-			if (parse_u32(val, 3, LB_MAGLEV_SIZE_MAX, &v) || !maglev_is_prime(v))
-				return usage_err(c, "table-size '%s' is not a prime in 3-%u",
-						 val ?: "", LB_MAGLEV_SIZE_MAX);
-			a->opts.table_size = v;
-			i++;
-		} else if (i == 3 && !a->ifname) {
-			a->ifname = kw;
-		} else {
-			return usage_err(c, "unexpected argument '%s' (see '%s vip help')", kw, c->prog);
 		}
 	}
 	return 0;
@@ -148,13 +147,15 @@ static int vip_list(struct ctx *c, int argc, char **argv)
 	int i, err;
 
 	for (i = 0; i < argc; i++) {
-		if (streq(argv[i], "-j"))
+		if (streq(argv[i], "-j")) {
 			c->json = true;
-		else if (streq(argv[i], "dev") && i + 1 < argc)
-			dev = argv[++i];
-		else
-			return usage_err(c, "unexpected argument '%s' (see '%s vip help')",
+		} else if (streq(argv[i], "dev")) {
+			if (!(dev = opt_value(c, argc, argv, &i)))
+				return EXIT_USAGE;
+		} else {
+			return usage_err(c, "unexpected argument '%s' (try '%s vip help')",
 					 argv[i], c->prog);
+		}
 	}
 	err = pick_iface(c, dev, ifname);
 	err = err ?: open_maps(c, ifname, &m);
@@ -213,5 +214,5 @@ int do_vip(struct ctx *c, int argc, char **argv)
 		{ NULL, NULL },
 	};
 
-	return cmd_dispatch(c, "vip", cmds, argc, argv, vip_help);
+	return cmd_dispatch(c, "vip", cmds, argc, argv);
 }

@@ -32,27 +32,6 @@ static int addr_len(int family)
 	return family == LB_AF_INET6 ? 16 : 4;
 }
 
-const char *lb_addr_str(int family, const void *addr, char *buf, size_t len)
-{
-	if (!inet_ntop(family == LB_AF_INET6 ? AF_INET6 : AF_INET, addr, buf, len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-int lb_addr_parse(const char *s, int *family, uint8_t addr[16])
-{
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, s, addr) == 1) {
-		*family = LB_AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, addr) == 1) {
-		*family = LB_AF_INET6;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 void lb_svc_key_make(struct lb_svc_key *k, int family, const void *addr,
 		     uint16_t port, uint8_t proto)
 {

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "lb_addr.h"
 #include "lb_shared.h"
 
 enum lb_map_id {
@@ -89,9 +90,5 @@ int lb_read_global(struct lb_maps *m, struct lb_global_stats *out);
 int lb_read_counters(struct lb_maps *m, enum lb_map_id map, uint32_t id,
 		     struct lb_counters *out);
 
-/* "10.0.0.1" / "fd00::1" */
-const char *lb_addr_str(int family, const void *addr, char *buf, size_t len);
-/* Parse an address; family and 16 bytes out (IPv4 in the first 4). */
-int lb_addr_parse(const char *s, int *family, uint8_t addr[16]);
 
 #endif

@@ -160,7 +160,7 @@ static void addr_match_cb(struct nl_object *obj, void *arg)
 	struct addr_match *m = arg;
 	struct nl_addr *local = rtnl_addr_get_local(a);
 
-	if (rtnl_addr_get_ifindex(a) == m->ifindex && local &&
+	if ((!m->ifindex || rtnl_addr_get_ifindex(a) == m->ifindex) && local &&
 	    nl_addr_get_family(local) == af(m->family) &&
 	    !memcmp(nl_addr_get_binary_addr(local), m->addr, m->family == LB_AF_INET6 ? 16 : 4))
 		m->found = true;

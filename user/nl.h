@@ -25,6 +25,7 @@ int nl_link_get(const char *ifname, struct nl_link_info *out);
  * add: existing is fine; del: absent is fine. label may be NULL. */
 int nl_addr_add(int ifindex, int family, const void *addr, int prefix, const char *label);
 int nl_addr_del(int ifindex, int family, const void *addr, int prefix);
+/* ifindex 0: on any interface */
 bool nl_addr_present(int ifindex, int family, const void *addr);
 /* Up to max addresses of family on ifindex, in the kernel's order (the
  * primary first). IPv6: link-local ones only when link_local is set. */
