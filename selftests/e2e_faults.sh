@@ -259,7 +259,7 @@ for s in rs1 rs2 rs3; do
 done
 # Static mode: the operator owns the VIP on the balancer's interface.
 ip -n "$(ns lb)" addr add "$VIP/32" dev eth0 || bail "cannot add the VIP to the balancer"
-LB_MAC=$(mac_of_dev lb)
+LB_MAC=$(mac_of lb)
 note "topology ready in $((SECONDS - T0)) s (run $RUN, temp $(tmpdir)), lb's MAC $LB_MAC"
 
 # ---------------------------------------------------------------- 1. SYN flood

@@ -166,12 +166,6 @@ survive_ok()
 	[ "$LONG_N" -gt 0 ] && [ $((LONG_OK * 100)) -ge $((SURVIVE_PCT * LONG_N)) ]
 }
 
-# node_mac NODE: eth0's MAC.
-node_mac()
-{
-	nsx "$1" cat /sys/class/net/eth0/address
-}
-
 # client_neigh: the client's neighbour entry for the VIP.
 client_neigh()
 {
@@ -186,7 +180,7 @@ fresh_neigh()
 	local n entry
 	entry=$(client_neigh)
 	for n in $LBS; do
-		if [[ $entry == *"lladdr $(node_mac "$n") "* ]] && ! ha_has_vip "$n"; then
+		if [[ $entry == *"lladdr $(mac_of "$n") "* ]] && ! ha_has_vip "$n"; then
 			diag "before the next case: the client's entry for $VIP still names $n ($entry), which does not hold it; deleting it"
 			ip -n "$(ns client)" neigh del "$VIP" dev eth0
 		fi
@@ -360,7 +354,7 @@ case_stall()
 		traffic_for 1
 	else
 		ok 1 "$what: traffic flows again within 5 s (lb1 must announce the VIP again: the client still sends to lb2)"
-		diag "$what: the client's neighbour entry: $(client_neigh); lb1 is $(node_mac lb1), lb2 $(node_mac lb2)"
+		diag "$what: the client's neighbour entry: $(client_neigh); lb1 is $(mac_of lb1), lb2 $(mac_of lb2)"
 	fi
 	traffic_stop
 

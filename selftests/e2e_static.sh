@@ -326,8 +326,7 @@ test_balance()
 		lbctl_in lb backend add "$VIP" "$PORT" tcp "${RS_IP[$s]}"
 		ok $? "lbctl backend add $VIP $PORT tcp ${RS_IP[$s]}"
 	done
-	wait_until 10 test "$(backends_state)" = \
-		"10.100.0.11=up 10.100.0.12=up 10.100.0.13=up"
+	wait_until 10 eval '[ "$(backends_state)" = "10.100.0.11=up 10.100.0.12=up 10.100.0.13=up" ]'
 	is "$(backends_state)" "10.100.0.11=up 10.100.0.12=up 10.100.0.13=up" \
 		"all three backends resolved and up"
 
@@ -388,7 +387,7 @@ test_del()
 
 	lbctl_in lb backend add "$VIP" "$PORT" tcp "${RS_IP[rs3]}"
 	ok $? "lbctl backend add ${RS_IP[rs3]} again"
-	wait_until 10 test "$(backends_state)" = "10.100.0.11=up 10.100.0.12=up 10.100.0.13=up"
+	wait_until 10 eval '[ "$(backends_state)" = "10.100.0.11=up 10.100.0.12=up 10.100.0.13=up" ]'
 	is "$(backends_state)" "10.100.0.11=up 10.100.0.12=up 10.100.0.13=up" \
 		"rs3 is back and up"
 	hold_wait "$HOLD"
@@ -640,6 +639,60 @@ print(" ".join(b["backend"] for b in d["backends"]
 	ok $? "concurrent: the test service removed, rs1 back to weight 1"
 }
 
+# ---------------------------------------------------------------- 7c. MACs
+
+# A backend with no neighbour entry is unresolved and gets no traffic; when
+# the host appears it comes up by itself; when another host takes its
+# address (a server replaced) and announces it, traffic follows the new MAC.
+VIP2=10.100.0.101
+NEW_RS=10.100.0.50
+state_of() # ADDR: the state of backend ADDR of $VIP2:$PORT
+{
+	lbctl_in lb -j backend list "$VIP2" "$PORT" tcp 2>/dev/null | "$PY" -c '
+import json, sys
+print(" ".join(b["state"] + " " + (b["mac"] or "-") for b in json.load(sys.stdin)
+               if b["backend"] == sys.argv[1]))' "$1"
+}
+test_mac()
+{
+	local out rc f n
+	ip -n "$(ns lb)" addr add "$VIP2/32" dev eth0 &&
+		ip -n "$(ns rs2)" addr add "$VIP2/32" dev lo &&
+		ip -n "$(ns rs3)" addr add "$VIP2/32" dev lo &&
+		lbctl_in lb vip add "$VIP2" "$PORT" tcp
+	ok $? "mac: a second service $VIP2:$PORT, its VIP on the balancer and on rs2 and rs3"
+	out=$(lbctl_in lb backend add "$VIP2" "$PORT" tcp "$NEW_RS" 2>&1); rc=$?
+	is "$rc" 0 "mac: backend add of $NEW_RS, which no host has yet, succeeds" || diag_lines "$out"
+	is "$(state_of "$NEW_RS")" "unresolved -" "mac: $NEW_RS is shown as unresolved, no MAC"
+	f=$(tmpdir)/mac0.txt
+	http_fresh client 20 "$VIP2" "$PORT" --timeout 0.5 >"$f" 2>&1
+	is "$(count FAIL "$f")" 20 "mac: all 20 requests to $VIP2 fail while its only server is unresolved" ||
+		diag_lines "$(counts "$f")"
+
+	ip -n "$(ns rs2)" addr add "$NEW_RS/24" dev eth0
+	wait_until 10 eval '[ "$(state_of "$NEW_RS")" = "up $(mac_of rs2)" ]'
+	ok $? "mac: once rs2 takes $NEW_RS it comes up with rs2's MAC, by itself" ||
+		diag "state: $(state_of "$NEW_RS")"
+	f=$(tmpdir)/mac1.txt
+	http_fresh client 20 "$VIP2" "$PORT" >"$f"
+	is "$(count rs2 "$f")" 20 "mac: all 20 requests to $VIP2 are answered by rs2" ||
+		diag_lines "$(counts "$f")"
+
+	ip -n "$(ns rs2)" addr del "$NEW_RS/24" dev eth0 &&
+		ip -n "$(ns rs3)" addr add "$NEW_RS/24" dev eth0 && garp rs3 "$NEW_RS"
+	ok $? "mac: $NEW_RS moved from rs2 to rs3, which announces it"
+	wait_until 10 eval '[ "$(state_of "$NEW_RS")" = "up $(mac_of rs3)" ]'
+	ok $? "mac: the balancer picks up rs3's MAC for $NEW_RS" ||
+		diag "state: $(state_of "$NEW_RS")"
+	f=$(tmpdir)/mac2.txt
+	http_fresh client 20 "$VIP2" "$PORT" >"$f"
+	is "$(count rs3 "$f")" 20 "mac: all 20 requests to $VIP2 are now answered by rs3" ||
+		diag_lines "$(counts "$f")"
+	lbctl_in lb vip del "$VIP2" "$PORT" tcp &&
+		ip -n "$(ns lb)" addr del "$VIP2/32" dev eth0
+	ok $? "mac: the second service removed"
+}
+
 # ---------------------------------------------------------------- 8. down
 
 test_down()
@@ -678,7 +731,7 @@ test_foreground()
 		lbctl_in lb backend add "$VIP" "$PORT" tcp "${RS_IP[rs1]}" &&
 		lbctl_in lb backend add "$VIP" "$PORT" tcp "${RS_IP[rs2]}"
 	ok $? "under lbctl up -f: vip add and backend add work"
-	wait_until 10 test "$(backends_state)" = "10.100.0.11=up 10.100.0.12=up"
+	wait_until 10 eval '[ "$(backends_state)" = "10.100.0.11=up 10.100.0.12=up" ]'
 	f=$(tmpdir)/fg.txt
 	requests 50 "$f"
 	all_succeeded "$f" 50 "under lbctl up -f: 50 requests through the VIP succeed"
@@ -737,6 +790,7 @@ test_listings
 test_bad_commands
 test_help
 test_concurrent
+test_mac
 kill -INT "$PING_PID"
 wait_until 5 eval "! pid_alive $PING_PID" || kill "$PING_PID"
 wait "$PING_PID"

@@ -37,13 +37,6 @@ mk_realserver6()
 		bail "HTTP server on $name ([$ip6]) did not start: $(tail -3 "$dir/http.log")"
 }
 
-# mac_of_dev NODE [DEV]: DEV's (eth0's) MAC in NODE.
-mac_of_dev()
-{
-	ip -n "$(ns "$1")" -o link show dev "${2:-eth0}" 2>/dev/null |
-		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
-}
-
 # recreate_eth0 NODE MAC ADDR/PREFIX...: what an operator does when a
 # host's NIC goes away and comes back: delete eth0 (a veth: its bridge-side
 # peer b-NODE goes too), make the pair again with eth0 in NODE carrying

@@ -300,6 +300,27 @@ nsx()
 	ip netns exec "$RUN-$n" "$@"
 }
 
+# mac_of NODE [DEV]: DEV's (eth0's) MAC in NODE.
+mac_of()
+{
+	ip -n "$(ns "$1")" -o link show dev "${2:-eth0}" 2>/dev/null |
+		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
+}
+
+# garp NODE ADDR: NODE announces IPv4 ADDR on eth0 with a gratuitous ARP
+# request, as a server replaced under the same address does when it comes up.
+garp()
+{
+	nsx "$1" "$PY" -c '
+import socket, sys
+mac = bytes.fromhex(open("/sys/class/net/eth0/address").read().strip().replace(":", ""))
+ip = socket.inet_aton(sys.argv[1])
+arp = bytes.fromhex("0001080006040001") + mac + ip + bytes(6) + ip
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)' "$2"
+}
+
 # nsx_bg NODE OUTFILE CMD...: start CMD in NODE in the background, stdout
 # and stderr to OUTFILE; BG_PID is CMD's own pid (not a subshell's, so a
 # signal sent to it reaches CMD), and it is killed at exit.

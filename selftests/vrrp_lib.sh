@@ -156,12 +156,6 @@ only_on()
 	[ "$(vip_holders "$vip" "$@")" = "$want" ]
 }
 
-# mac_of NODE: eth0's MAC.
-mac_of()
-{
-	ip -n "$(ns "$1")" -o link show dev eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
-}
-
 # neigh_mac NODE ADDR: the MAC NODE's neighbour table has for ADDR.
 neigh_mac()
 {

@@ -115,8 +115,8 @@ void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active)
 }
 
 /* Backends whose MAC is unknown get a resolution kick every tick; known
- * ones every NEIGH_REFRESH_TICKS, so a replaced server's new MAC is seen
- * even if it never sends a gratuitous ARP. */
+ * ones every NEIGH_REFRESH_TICKS, so that a replaced server that never
+ * sends a gratuitous ARP is found once the kernel's entry goes stale. */
 static void neigh_refresh(struct ctl *c, bool all)
 {
 	struct { int family; uint8_t addr[16]; } *todo;
