@@ -283,7 +283,7 @@ int xdp_lb(struct xdp_md *ctx)
 	struct lb_conn *c, *reused, nc;
 	struct pkt p = {};
 	__u32 zero = 0, svc_id, bid, held;
-	bool affinity, new_flow = false;
+	bool affinity, new_flow = false, closed = false;
 	__u64 now;
 	int ret;
 
@@ -325,6 +325,11 @@ int xdp_lb(struct xdp_md *ctx)
 			if (!conn_expired(svc, c, now)) {
 				if (now - c->last_seen_ns > LAST_SEEN_GRANULE)
 					c->last_seen_ns = now;
+				/* A reset ends the connection: forget it, so that
+				 * the entry cannot outlive it and later catch a new
+				 * connection from the same port (on a backup, one
+				 * made under another server set). */
+				closed = p.rst && p.kind == PKT_PLAIN;
 				goto established;
 			}
 			g->conn_expired++;
@@ -401,6 +406,12 @@ int xdp_lb(struct xdp_md *ctx)
 established:
 	g->conn_hit++;
 	bid = c->backend_id;
+	if (closed) {
+		/* the handshake's entry too, or it would hold a new SYN */
+		bpf_map_delete_elem(&handshakes, &p.flow);
+		if (!bpf_map_delete_elem(&conntrack, &p.flow))
+			g->conn_closed++;
+	}
 	if (p.kind == PKT_ICMP_ERR)
 		g->icmp_steered++;
 	else if (p.kind == PKT_FRAG_FIRST) {

@@ -49,6 +49,7 @@ struct pkt {
 	__be32 frag_id;
 	__u8 kind;
 	__u8 syn;		/* TCP SYN without ACK: a handshake's first packet */
+	__u8 rst;		/* TCP RST: the client ends the connection */
 };
 
 /* TCP needs its full fixed header, UDP its 8 bytes, inside the IP packet
@@ -65,6 +66,7 @@ static __always_inline int parse_ports(void *l4, void *data_end, void *l3_end,
 		p->flow.sport = th->source;
 		p->flow.dport = th->dest;
 		p->syn = th->syn && !th->ack;
+		p->rst = th->rst;
 		return PARSE_OK;
 	}
 	if (proto == IPPROTO_UDP) {

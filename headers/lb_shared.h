@@ -143,6 +143,7 @@ struct lb_global_stats {
 	__u64 fragments;	/* IP fragments for a service */
 	__u64 conn_syn_untracked; /* SYN held in the handshake table, not conntrack */
 	__u64 conn_rate_limited; /* new flow forwarded but not remembered */
+	__u64 conn_closed;	/* entry removed at the client's TCP reset */
 };
 
 /* conn_rate: per-CPU insertion budget of the connection table. */
@@ -169,7 +170,7 @@ _Static_assert(sizeof(struct lb_flow) == 40, "lb_flow");
 _Static_assert(sizeof(struct lb_conn) == 16, "lb_conn");
 _Static_assert(sizeof(struct lb_frag_key) == 40, "lb_frag_key");
 _Static_assert(sizeof(struct lb_frag) == 8, "lb_frag");
-_Static_assert(sizeof(struct lb_global_stats) == 18 * 8, "lb_global_stats");
+_Static_assert(sizeof(struct lb_global_stats) == 19 * 8, "lb_global_stats");
 _Static_assert(sizeof(struct lb_conn_rate) == 16, "lb_conn_rate");
 _Static_assert(sizeof(struct lb_counters) == 32, "lb_counters");
 

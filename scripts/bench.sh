@@ -326,7 +326,12 @@ EOF
   topology; lbctl in static mode (`lbctl up eth0`, `vip add`, two
   `backend add`, the VIP on the balancer's eth0); nginx `stream` (one
   worker, two upstreams) and haproxy (`mode tcp`, one thread, round robin)
-  listening on the balancer's address. The balancer node's CPU per request
+  listening on the balancer's address. A third kind of run fetches a
+  1 MiB file (keep-alive) with rs1 as the only server in every mode, as
+  direct has it, and reports throughput (wrk's Transfer/sec): with one
+  nginx sending 1 MiB answers the server is the limit, so a second server
+  would measure the number of servers rather than the balancer. A run
+  that gets any non-2xx answer fails the section. The balancer node's CPU per request
   is the CPU time (utime + stime from /proc/PID/stat) of every process in
   its namespace over the run, plus, for the XDP modes, the program's own
   run time from the kernel's BPF statistics (BPF_ENABLE_STATS on for that

@@ -116,6 +116,7 @@ http {
         listen 80 backlog=4096;
         default_type text/plain;
         location / { return 200 "$1\n"; }
+        location = /big { root $dir/www; }
     }
 }
 EOF
@@ -128,6 +129,11 @@ mk_rs()
 	local name=$1 ip=$2; shift 2
 	mk_dr_host "$name" "$ip/24" "" "$@"
 	nsx "$name" sysctl -qw net.core.somaxconn=4096 || bail "sysctl failed in $name"
+	# nginx's workers are not root: they must get through the 0700 tmpdir
+	mkdir -p "$(tmpdir)/nginx-$name/www"
+	chmod o+x "$(tmpdir)" "$(tmpdir)/nginx-$name" "$(tmpdir)/nginx-$name/www"
+	head -c "$BIG_BYTES" /dev/zero >"$(tmpdir)/nginx-$name/www/big"
+	chmod o+r "$(tmpdir)/nginx-$name/www/big"
 	nginx_start "$name" "$(rs_http "$name")" >/dev/null
 }
 
@@ -139,7 +145,8 @@ get_body()
 
 # ================================================================ http
 
-# wrk_run URL EXTRA...: wrk from the client; prints "rps p50_ms p99_ms requests".
+# wrk_run URL EXTRA...: wrk from the client; prints "rps p50_ms p99_ms
+# requests bytes_per_s".
 wrk_run()
 {
 	local url=$1 out; shift
@@ -156,17 +163,27 @@ wrk_run()
 	/^ +50%/ { p50 = ms($2) }
 	/^ +99%/ { p99 = ms($2) }
 	/requests in/ { req = $1 }
+	/Transfer\/sec:/ {
+		v = $2; u = 1;
+		if (v ~ /KB$/) u = 1024; else if (v ~ /MB$/) u = 1048576; else if (v ~ /GB$/) u = 1073741824;
+		sub(/[KMG]?B$/, "", v); bps = v * u;
+	}
 	/Non-2xx|Socket errors/ { err = err $0 }
 	END {
 		if (rps == "" || req == "") exit 1;
-		printf "%s %s %s %s\n", rps, p50, p99, req;
+		printf "%s %s %s %s %.0f\n", rps, p50, p99, req, bps;
 	}' <<<"$out" || { say "wrk failed: $out"; return 1; }
-	grep -E "Socket errors|Non-2xx" <<<"$out" >&2
+	# an error answer is no measurement of serving the request
+	if grep -q "Non-2xx" <<<"$out"; then
+		say "wrk got error responses from $url: $out"
+		return 1
+	fi
+	grep -E "Socket errors" <<<"$out" >&2
 	return 0
 }
 
 # measure MODE URL [XDP_PROG_ID] -- WRKARGS...: one wrk run with CPU
-# accounting; sets R_RPS R_P50 R_P99 R_REQ R_LB_US R_MACH_US.
+# accounting; sets R_RPS R_P50 R_P99 R_REQ R_BPS R_LB_US R_MACH_US.
 measure()
 {
 	local mode=$1 url=$2 prog=${3:-} stats_pid=""; shift 3
@@ -187,7 +204,7 @@ measure()
 		kill "$stats_pid" 2>/dev/null
 		wait "$stats_pid" 2>/dev/null
 	fi
-	read -r R_RPS R_P50 R_P99 R_REQ <<<"$res"
+	read -r R_RPS R_P50 R_P99 R_REQ R_BPS <<<"$res"
 	# balancer: its processes' CPU (ticks) + the XDP program's run time
 	R_LB_US=$(awk -v t=$((lb1 - lb0)) -v hz="$HZ" -v x=$((x1 - x0)) -v n="$R_REQ" \
 		'BEGIN { printf "%.2f", (t / hz * 1e6 + x / 1e3) / n }')
@@ -205,6 +222,11 @@ http_mode()
 	local mode=$1 kind=$2 r=$3 pid="" prog="" url
 	local -a wargs=()
 	[ "$kind" = close ] && wargs=(-H "Connection: close")
+	# Bulk runs use rs1 alone everywhere, as direct does: one nginx
+	# sending 1 MiB answers is what limits them, so a second server
+	# would measure the number of servers, not the balancer.
+	local path=/ rs2=$H_RS2 rs2_dev=rs2
+	[ "$kind" = bulk ] && path=/big rs2=$H_RS1 rs2_dev=rs1
 	case $mode in
 	direct)
 		url="http://$H_RS1/"
@@ -215,7 +237,9 @@ http_mode()
 		ip -n "$(ns lb)" addr add "$H_VIP/32" dev eth0
 		lbctl_in lb vip add "$H_VIP" 80 tcp >/dev/null || bail "lbctl vip add failed"
 		lbctl_in lb backend add "$H_VIP" 80 tcp "$H_RS1" >/dev/null || bail "backend add failed"
-		lbctl_in lb backend add "$H_VIP" 80 tcp "$H_RS2" >/dev/null || bail "backend add failed"
+		if [ "$rs2" != "$H_RS1" ]; then
+			lbctl_in lb backend add "$H_VIP" 80 tcp "$rs2" >/dev/null || bail "backend add failed"
+		fi
 		url="http://$H_VIP/"
 		prog=$(xdp_prog_id lb)
 		;;
@@ -223,20 +247,21 @@ http_mode()
 		ip -n "$(ns lb)" addr add "$H_VIP/32" dev eth0
 		ip netns exec "$(ns lb)" "$BENCH_XDP" drfloor eth0 "$H_VIP" \
 			"$(ip -n "$(ns rs1)" -br link show dev eth0 | awk '{ print $3 }')" \
-			"$(ip -n "$(ns rs2)" -br link show dev eth0 | awk '{ print $3 }')" ||
+			"$(ip -n "$(ns "$rs2_dev")" -br link show dev eth0 | awk '{ print $3 }')" ||
 			bail "cannot attach the DR floor program"
 		url="http://$H_VIP/"
 		prog=$(xdp_prog_id lb)
 		;;
 	nginx)
 		pid=$(nginx_start lb "stream {
-    upstream rs { server $H_RS1:80; server $H_RS2:80; }
+    upstream rs { server $H_RS1:80; server $rs2:80; }
     server { listen $H_LB:80 backlog=4096; proxy_pass rs; }
 }" "load_module /usr/lib/nginx/modules/ngx_stream_module.so;")
 		url="http://$H_LB/"
 		;;
 	haproxy)
-		ip netns exec "$(ns lb)" haproxy -db -f "$(tmpdir)/haproxy.cfg" \
+		sed "s/ $H_RS2:80/ $rs2:80/" "$(tmpdir)/haproxy.cfg" >"$(tmpdir)/haproxy-$kind.cfg"
+		ip netns exec "$(ns lb)" haproxy -db -f "$(tmpdir)/haproxy-$kind.cfg" \
 			>"$(tmpdir)/haproxy.log" 2>&1 &
 		pid=$!
 		track_pid "$pid"
@@ -244,10 +269,11 @@ http_mode()
 		;;
 	esac
 	if [ "$mode" != direct ]; then
-		wait_until 15 both_answer "$url" || bail "$mode does not reach both real servers"
+		wait_until 15 both_answer "$url" "$rs2_dev" || bail "$mode does not reach the real servers"
 	fi
-	measure "$mode/$kind/$r" "$url" "$prog" "${wargs[@]}" || bail "wrk ($mode, $kind) failed"
-	RPS[$mode,$r]=$R_RPS P50[$mode,$r]=$R_P50 P99[$mode,$r]=$R_P99
+	measure "$mode/$kind/$r" "${url%/}$path" "$prog" "${wargs[@]}" ||
+		bail "wrk ($mode, $kind) failed"
+	RPS[$mode,$r]=$R_RPS P50[$mode,$r]=$R_P50 P99[$mode,$r]=$R_P99 BPS[$mode,$r]=$R_BPS
 	LBUS[$mode,$r]=$R_LB_US XDPUS[$mode,$r]=$R_XDP_US
 	case $mode in
 	xdp)
@@ -286,10 +312,11 @@ http_section()
 {
 	local mode kind r rounds=${BENCH_HTTP_ROUNDS:-3}
 	# shellcheck disable=SC2034 # filled by http_mode, read through med_of
-	local -A RPS P50 P99 LBUS XDPUS
+	local -A RPS P50 P99 BPS LBUS XDPUS
 	H_VIP=10.61.0.100 H_LB=10.61.0.2 H_RS1=10.61.0.11 H_RS2=10.61.0.12
 	HTTP_S=${BENCH_HTTP_S:-4}
 	HTTP_CONNS=${BENCH_HTTP_CONNS:-8}
+	BIG_BYTES=$((1024 * 1024))
 	need_cmd wrk nginx haproxy curl bpftool
 	[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] ||
 		bail "nginx has no stream module (apt-get install libnginx-mod-stream)"
@@ -324,7 +351,7 @@ backend b
 EOF
 	say "http: topology ready ($RUN)"
 
-	for kind in keepalive close; do
+	for kind in keepalive close bulk; do
 		# Rounds alternate the four modes, so that the machine's other
 		# load falls on all of them alike; each ratio pairs a mode with
 		# the direct run of its own round.
@@ -334,6 +361,10 @@ EOF
 			done
 		done
 
+		if [ "$kind" = bulk ]; then
+			bulk_rows
+			continue
+		fi
 		local what
 		[ "$kind" = keepalive ] && what="keep-alive" || what="a new connection per request"
 		local drps dp50 dp99
@@ -371,14 +402,44 @@ EOF
 	done
 }
 
-# both_answer URL: a few GETs from the client reach both real servers.
+# bulk_rows: the table rows of the 1 MiB-response runs (http_section's
+# arrays): what direct server return is for, since the responses skip
+# the balancer.
+bulk_rows()
+{
+	local mode name ratio spread gbps dgbps
+	dgbps=$(med_of BPS direct | awk '{ printf "%.2f", $1 * 8 / 1e9 }')
+	for mode in drfloor xdp nginx haproxy; do
+		gbps=$(med_of BPS "$mode" | awk '{ printf "%.2f", $1 * 8 / 1e9 }')
+		ratio=$(for ((r = 1; r <= rounds; r++)); do
+			awk -v a="${BPS[$mode,$r]}" -v b="${BPS[direct,$r]}" 'BEGIN { printf "%.3f\n", a / b }'
+		done | med)
+		spread=$(for ((r = 1; r <= rounds; r++)); do
+			awk -v a="${BPS[$mode,$r]}" -v b="${BPS[direct,$r]}" \
+				'BEGIN { printf "%.2f/%.2f ", a * 8 / 1e9, b * 8 / 1e9 }'
+		done)
+		case $mode in
+		drfloor) name="DR floor (the least possible XDP forwarder)";;
+		xdp) name="XDP DR through the VIP (lbctl)";;
+		nginx) name="nginx stream proxy on the balancer node";;
+		haproxy) name="haproxy (mode tcp) on the balancer node";;
+		esac
+		printf '| HTTP %s, 1 real server, 1 MiB responses, wrk -c%s keep-alive: throughput | %s Gbit/s (%.0f req/s) | %s Gbit/s (one real server directly) | %.2f× | %s | medians of %s alternating rounds of %s s (Gbit/s per round, mode/direct: %s); balancer node CPU per request %s µs. The responses go from the real server to the client without the balancer in DR, through it with a proxy |\n' \
+			"$name" "$HTTP_CONNS" "$gbps" "$(med_of RPS "$mode")" "$dgbps" "$ratio" \
+			"$([ "$mode" = xdp ] && echo "≥ 0.95× direct, above both proxies" || echo "—")" \
+			"$rounds" "$HTTP_S" "${spread% }" "$(med_of LBUS "$mode")"
+	done
+}
+
+# both_answer URL [OTHER]: a few GETs from the client reach rs1 and OTHER
+# (rs2).
 both_answer()
 {
-	local i seen=""
+	local i seen="" other=${2:-rs2}
 	for i in 1 2 3 4 5 6 7 8; do
 		seen+=" $(nsx client curl -s --max-time 1 -H 'Connection: close' "$1")"
 	done
-	[[ $seen == *rs1* && $seen == *rs2* ]]
+	[[ $seen == *rs1* && $seen == *$other* ]]
 }
 
 no_xdp_on()

@@ -569,8 +569,7 @@ case_port_reuse()
 	traffic_report --mark "$t_fail"
 	traffic_diag "$what"
 	[ "$LONG_N" = 1 ] && [ "$LONG_BROKEN" = 0 ]
-	todo $? "$what: a new connection from a reused source port survives the failover (lb2 must follow Maglev like lb1, not an old connection's entry)" \
-		"a backup keeps entries from its own time as master; without connection-close tracking or state sync, one made under another server set can outlive its connection (issue 6 note)"
+	ok $? "$what: a new connection from a reused source port survives the failover (lb2 removed the old connection's entry at its reset, so it follows Maglev like lb1)"
 }
 
 for c in $CASES; do

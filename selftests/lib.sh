@@ -88,20 +88,6 @@ ok()
 	return 1
 }
 
-# todo STATUS NAME REASON: a check for a known, documented gap (TAP's TODO
-# directive): printed and run like any other, but a failure does not fail
-# the test, and prove reports it if it starts passing.
-todo()
-{
-	local status=$1 name=$2 why=$3
-	T_N=$((T_N + 1))
-	if [ "$status" = 0 ]; then
-		echo "ok $T_N - $name # TODO $why"
-	else
-		echo "not ok $T_N - $name # TODO $why"
-	fi
-}
-
 # check NAME CMD...: run CMD; pass if it exits 0, else show its output.
 check()
 {

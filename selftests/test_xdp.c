@@ -348,8 +348,9 @@ static const struct { size_t off; const char *name; bool reason; } gfields[] = {
 	{ F(fragments), "fragments", false },
 	{ F(conn_syn_untracked), "conn_syn_untracked", false },
 	{ F(conn_rate_limited), "conn_rate_limited", false },
+	{ F(conn_closed), "conn_closed", false },
 };
-_Static_assert(sizeof(struct lb_global_stats) == 18 * 8, "gfields[] lists every counter");
+_Static_assert(sizeof(struct lb_global_stats) == 19 * 8, "gfields[] lists every counter");
 #define N_GFIELDS	(sizeof(gfields) / sizeof(gfields[0]))
 
 static __u64 gget(const struct lb_global_stats *g, size_t off)
@@ -1563,6 +1564,49 @@ static void test_handshake(void)
 		    "a live backend, the others' to their SYN's");
 }
 
+/* A client's reset forwards to the flow's server and removes the entry:
+ * the next connection from that port is placed by the table as it is now
+ * (one that a backup remembered from another server set cannot catch it). */
+static void test_reset(void)
+{
+	int be[4], got[STICKY_FLOWS], i, svc, bad = 0, moved = 0;
+	__u64 closed = 0;
+	struct pkt_spec s;
+	struct shot r;
+
+	svc = add_svc_n("10.0.0.62", 80, "10.62.0.", 3, be, 0);
+	for (i = 0; i < STICKY_FLOWS; i++) {
+		got[i] = establish(svc, "192.0.2.18", (uint16_t)(20000 + i), &r);
+		bad += got[i] < 0;
+	}
+	ASSERT_EQ(bad, 0, "reset: 300 flows established on 3 backends");
+	be[3] = be_add(svc, "10.62.0.4", 1, LB_BE_F_UP, true);
+	bad = 0;
+	for (i = 0; i < STICKY_FLOWS; i++) {
+		s = flow_spec(svc, "192.0.2.18", (uint16_t)(20000 + i));
+		s.tcp_flags = 0x14;	/* RST, ACK */
+		fire(&node_a, &s, &r);
+		bad += shot_problem(&r, XDP_TX, F(conn_hit), svc) || r.be != got[i];
+		closed += gget(&r.d, F(conn_closed));
+	}
+	ASSERT_EQ(bad, 0, "reset: each RST goes to its flow's backend (conn_hit), across a "
+		  "table change");
+	ASSERT_EQ(closed, STICKY_FLOWS, "reset: 300 entries removed, counted conn_closed");
+	bad = 0;
+	for (i = 0; i < STICKY_FLOWS; i++) {
+		uint32_t want = table_pick(svc, "192.0.2.18", (uint16_t)(20000 + i), false);
+
+		s = flow_next(svc, "192.0.2.18", (uint16_t)(20000 + i));
+		fire(&node_a, &s, &r);
+		bad += shot_problem(&r, XDP_TX, F(conn_miss), svc) || bes[r.be].id != want;
+		moved += bes[got[i]].id != want;
+	}
+	tap_diag("  the new table sends %d of the 300 ports elsewhere", moved);
+	ASSERT_TRUE(!bad && moved > 0,
+		    "reset: the next packet from each port is a miss placed by the current table, "
+		    "which moved some of them");
+}
+
 static void test_drain(void)
 {
 	int be[3], got[STICKY_FLOWS], hist[MAX_BE] = { 0 }, i, svc, bad = 0, on0 = 0;
@@ -2322,6 +2366,7 @@ int main(void)
 	/* 9-12 */
 	test_sticky();
 	test_handshake();
+	test_reset();
 	test_drain();
 	test_down_removed();
 	test_no_mac();

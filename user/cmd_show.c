@@ -245,7 +245,8 @@ int do_list(struct ctx *c, int argc, char **argv)
 	X(packets) X(verdict_pass) X(verdict_tx) X(verdict_drop) X(pass_not_local) \
 	X(pass_not_vip) X(pass_inactive) X(drop_malformed) X(drop_no_backend) \
 	X(drop_frag_unknown) X(conn_hit) X(conn_miss) X(conn_resteer) X(conn_expired) \
-	X(icmp_steered) X(fragments) X(conn_syn_untracked) X(conn_rate_limited)
+	X(icmp_steered) X(fragments) X(conn_syn_untracked) X(conn_rate_limited) \
+	X(conn_closed)
 
 static void print_counters(struct json *j, bool json, const char *label,
 			   const struct lb_counters *ctr)
