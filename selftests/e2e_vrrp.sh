@@ -56,6 +56,7 @@ LBS="lb1 lb2"
 SLACK_MS=${SLACK_MS:-200}
 
 read -r MDI_100 SKEW_100 < <(vrrp_timers 100 "$ADV")
+ADV_MS=$(printf '%.0f' "$("$PY" -I -S -c "print($ADV*1000)")")
 read -r MDI_150 SKEW_150 < <(vrrp_timers 150 "$ADV")
 
 # ---------------------------------------------------------------- configs
@@ -290,7 +291,7 @@ test_election()
 	is "$(vfield lb1 VI_1 effective_priority)/$(vfield lb2 VI_1 effective_priority)" \
 		"150/100" "election: effective priorities 150 and 100"
 	is "$(vfield lb2 VI_1 master)" "${IP[lb1]}" "election: lb2 sees lb1 (${IP[lb1]}) as master"
-	is "$(vfield lb1 VI_1 advert_int_ms)" "$(printf '%.0f' "$("$PY" -I -S -c "print($ADV*1000)")")" \
+	is "$(vfield lb1 VI_1 advert_int_ms)" "$ADV_MS" \
 		"election: advert_int_ms is the configured interval"
 	wait_until 5 only_on "$VIP1" lb1 lb1 lb2
 	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "election: $VIP1 is on lb1's eth0 only"
@@ -308,7 +309,7 @@ test_election()
 
 test_sigkill()
 {
-	local t0 poll rc tl ta t1 del
+	local t0 poll rc tl ta t1 del tr
 	lb_kill lb1
 	ok $? "sigkill: kill -9 of lb1's controller"
 	t0=$KILL_T0
@@ -327,6 +328,9 @@ test_sigkill()
 		"Master_Down_Interval $MDI_100 ms"
 	wait_until 5 xdp_on lb2
 	ok $? "sigkill: XDP attached on lb2 ($(xdp_report))"
+	tr=$(since_log_ms "$t0" "$(node_log lb2)" "VI_1: master silent .*attaching XDP ahead")
+	[ "$tr" -lt "$tl" ] && [ "$tr" -ge $((MDI_100 - 2 * ADV_MS - 5)) ]
+	ok $? "sigkill: lb2 attached XDP ahead, one advert before Master_Down_Interval ($tr ms, MASTER at $tl ms)"
 	no_xdp_on lb1
 	ok $? "sigkill: the kernel detached lb1's program with its controller ($(xdp_report))"
 	wait_until 5 eval "! has_addr lb1 $VIP1"

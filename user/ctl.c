@@ -59,7 +59,7 @@ static bool has_static_vips(const struct ctl *c)
 void ctl_update_attach(struct ctl *c)
 {
 	bool want = !c->stopping && c->link_up &&
-		    (has_static_vips(c) || ctl_vrrp_masters(c) > 0);
+		    (has_static_vips(c) || ctl_vrrp_wants_xdp(c));
 	int err;
 
 	if (want && c->prog.link_fd < 0) {

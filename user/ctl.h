@@ -90,7 +90,8 @@ int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *n
 int ctl_vrrp_start(struct ctl *c);
 void ctl_vrrp_stop(struct ctl *c);
 int ctl_vrrp_reload(struct ctl *c, const struct cfg *new);
-int ctl_vrrp_masters(const struct ctl *c);
+/* MASTER of an instance, or a Backup about to take over (attached ahead). */
+bool ctl_vrrp_wants_xdp(const struct ctl *c);
 /* -1: no instance carries vip; else 1 if this node is its MASTER. */
 int ctl_vrrp_vip_state(const struct ctl *c, const struct cfg_addr *vip);
 void ctl_vrrp_link_event(struct ctl *c, int ifindex, const char *name, bool up);

@@ -78,6 +78,8 @@ struct vrrp_inst {
 	struct vrrp_fsm fsm;
 	struct ev_timer *t;			/* the FSM's next deadline */
 	struct ev_timer *t_garp;		/* second burst, then refreshes */
+	struct ev_timer *t_ready;		/* Backup: attach XDP ahead of a takeover */
+	bool ready;				/* ... done: attached, VIPs inactive */
 	union vrrp_ip primary;
 	bool *track_up;				/* per track_interface */
 	uint64_t adverts_tx, adverts_rx, became_master;
@@ -414,14 +416,55 @@ static void state_changed(struct vrrp_inst *in)
 	ctl_write_state(in->ctl);
 }
 
+/*
+ * Attaching XDP can take longer than everything else a takeover does
+ * (about 15 ms for native XDP on a veth here; some NIC drivers reset their
+ * queues). So a Backup whose Master has been silent for all but the last
+ * advert of Master_Down_Interval attaches the program ahead, its VIPs still
+ * inactive (every packet passes untouched), and taking over is a flag flip.
+ * When the Master is heard again it detaches.
+ */
+static void set_ready(struct vrrp_inst *in, bool ready)
+{
+	if (in->ready == ready)
+		return;
+	in->ready = ready;
+	if (ready)
+		pr_info("vrrp %s: master silent for %llu ms: attaching XDP ahead of a takeover",
+			in->ci->name,
+			(unsigned long long)(vrrp_fsm_master_down_interval(&in->fsm) -
+					     in->fsm.master_adver_int_us) / 1000);
+	ctl_update_attach(in->ctl);
+}
+
+static void on_ready_timer(struct evloop *loop, struct ev_timer *t, void *arg)
+{
+	struct vrrp_inst *in = arg;
+
+	if (in->fsm.state == VRRP_BACKUP)
+		set_ready(in, true);
+}
+
 static void rearm(struct vrrp_inst *in)
 {
-	uint64_t d = vrrp_fsm_next_deadline(&in->fsm);
+	const struct vrrp_fsm *f = &in->fsm;
+	uint64_t d = vrrp_fsm_next_deadline(f), ready_at = 0;
 
 	if (d)
 		ev_timer_arm_at(in->ctl->loop, in->t, d * 1000);
 	else
 		ev_timer_cancel(in->ctl->loop, in->t);
+	if (f->state == VRRP_BACKUP && f->master_down_timer > f->master_adver_int_us)
+		ready_at = f->master_down_timer - f->master_adver_int_us;
+	if (!ready_at) {
+		ev_timer_cancel(in->ctl->loop, in->t_ready);
+		set_ready(in, false);
+	} else if (ready_at > now_us()) {
+		set_ready(in, false);	/* the Master was heard */
+		ev_timer_arm_at(in->ctl->loop, in->t_ready, ready_at * 1000);
+	} else {
+		set_ready(in, true);
+	}
 }
 
 static void act(struct vrrp_inst *in, unsigned int a)
@@ -835,6 +878,7 @@ static void inst_free(struct ctl *c, struct vrrp_inst *in)
 		return;
 	ev_timer_free(c->loop, in->t);
 	ev_timer_free(c->loop, in->t_garp);
+	ev_timer_free(c->loop, in->t_ready);
 	free(in->track_up);
 	free(in);
 }
@@ -853,8 +897,9 @@ static struct vrrp_inst *inst_new(struct ctl *c, const struct cfg_vrrp_instance 
 	in->ci = ci;
 	in->t = ev_timer_new(on_fsm_timer, in);
 	in->t_garp = ev_timer_new(on_garp_timer, in);
+	in->t_ready = ev_timer_new(on_ready_timer, in);
 	in->track_up = calloc(ci->n_track_if + 1, sizeof(bool));
-	if (!in->t || !in->t_garp || !in->track_up)
+	if (!in->t || !in->t_garp || !in->t_ready || !in->track_up)
 		goto err;
 	for (i = 0; i < ci->n_track_if; i++)
 		in->track_up[i] = !nl_link_get(ci->track_if[i].name, &li) && li.up;
@@ -1142,13 +1187,14 @@ int ctl_vrrp_reopen(struct ctl *c)
 	return err;
 }
 
-int ctl_vrrp_masters(const struct ctl *c)
+bool ctl_vrrp_wants_xdp(const struct ctl *c)
 {
-	int i, n = 0;
+	int i;
 
 	for (i = 0; i < c->n_vrrp; i++)
-		n += c->vrrp[i] && c->vrrp[i]->fsm.state == VRRP_MASTER;
-	return n;
+		if (c->vrrp[i] && (c->vrrp[i]->fsm.state == VRRP_MASTER || c->vrrp[i]->ready))
+			return true;
+	return false;
 }
 
 int ctl_vrrp_vip_state(const struct ctl *c, const struct cfg_addr *vip)
