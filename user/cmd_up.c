@@ -28,7 +28,8 @@ const char up_usage[] =
 	"With --bpffs DIR, DIR is mounted as bpffs if it is not one already.\n";
 const char down_usage[] =
 	"Usage: lbctl down IFACE\n"
-	"Stops the controller (its VRRP priority-0 advert hands the VIP over at once),\n"
+	"Stops the controller (its VRRP priority-0 advert lets the backup take over\n"
+	"after Skew_Time instead of Master_Down_Interval),\n"
 	"detaches XDP, removes the VIPs it added and every pin and state file.\n";
 const char reload_usage[] =
 	"Usage: lbctl reload [IFACE | dev IFACE]\n"
