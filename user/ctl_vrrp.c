@@ -426,14 +426,15 @@ static void state_changed(struct vrrp_inst *in)
  */
 static void set_ready(struct vrrp_inst *in, bool ready)
 {
-	if (in->ready == ready)
-		return;
+	bool was = in->ready;
+
 	in->ready = ready;
-	if (ready)
+	if (ready && !was)
 		pr_info("vrrp %s: master silent for %llu ms: attaching XDP ahead of a takeover",
 			in->ci->name,
 			(unsigned long long)(vrrp_fsm_master_down_interval(&in->fsm) -
 					     in->fsm.master_adver_int_us) / 1000);
+	/* always: a reload may have dropped an instance that was ready */
 	ctl_update_attach(in->ctl);
 }
 
