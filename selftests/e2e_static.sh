@@ -549,6 +549,8 @@ test_bad_commands()
 	bad_cmd "--bpffs without a value" --bpffs
 	bad_cmd "no object" -j
 	bad_cmd "verb missing" vip
+	bad_cmd "the subnet's broadcast address as a backend" backend add "$VIP" "$PORT" tcp 10.100.0.255
+	bad_cmd "up on loopback" up lo
 }
 
 # help_cmd ARGS...: lbctl ARGS prints the grammar on stdout and exits 0.
@@ -773,6 +775,27 @@ test_crash()
 	test_down "$(controller_pid)"
 }
 
+# ---------------------------------------------------------------- 10. busy interface
+
+# Static mode promises forwarding at once: when another XDP program holds
+# eth0, up fails with the reason and leaves nothing running or pinned.
+test_busy()
+{
+	local out rc
+	attach_xdp_pass "$(ns lb)" eth0
+	out=$(lbctl_in lb up eth0 2>&1); rc=$?
+	is "$rc" 1 "up with another XDP program on eth0 fails with exit status 1" ||
+		diag_lines "$out"
+	like "$out" "cannot attach XDP program: .*another XDP program is attached" \
+		"up says why (another XDP program is attached)"
+	is "$(controller_pid)" "" "no controller left running"
+	like "$out" "\(log: .*/eth0/log\)$" "up names the log it kept, on the same line"
+	is "$(left_behind lb | grep -v "/run/eth0")" "" "nothing left in bpffs after the failed up"
+	rm -rf "${LB_RUNDIR[lb]}/eth0"
+	is "$(xdp_prog_on lb)" xdp_pass "the other program is left alone"
+	ip -n "$(ns lb)" link set dev eth0 xdpdrv off
+}
+
 # ---------------------------------------------------------------- run
 
 test_up
@@ -803,6 +826,7 @@ test_down "$(controller_pid)"
 self_ok "after lbctl down"
 test_foreground
 test_crash
+test_busy
 self_ok "at the end"
 note "took $((SECONDS - T0)) s"
 done_testing

@@ -183,6 +183,12 @@ static int backend_add(struct ctx *c, int argc, char **argv)
 	if (err)
 		goto out;
 	have_mac = resolve_mac(ifname, a.family, a.addr, mac);
+	if (have_mac && (mac[0] & 1)) {
+		err = usage_err(c, "backend %s is a broadcast or multicast address on %s "
+				"(its neighbour entry is %02x:%02x:%02x:%02x:%02x:%02x)", b, ifname,
+				mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		goto out;
+	}
 	err = lb_maps_lock(&m);
 	if (!err)
 		err = lb_be_add(&m, svc_id, a.family, a.addr, a.weight,

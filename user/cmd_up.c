@@ -117,10 +117,11 @@ static int daemonize(struct ctl_opts *o, struct cfg *cfg, const char *sdir)
 			printf("%s", buf + 4);
 			return 0;
 		}
-		fprintf(stderr, "lbctl: %s", buf[0] ? buf + (strncmp(buf, "error: ", 7) ? 0 : 7) :
-			"controller exited during start-up (see its log)\n");
+		buf[strcspn(buf, "\n")] = 0;
 		state_file(sdir, "log", logpath, sizeof(logpath));
-		fprintf(stderr, "lbctl: log: %s\n", logpath);
+		fprintf(stderr, "lbctl: %s (log: %s)\n",
+			buf[0] ? buf + (strncmp(buf, "error: ", 7) ? 0 : 7) :
+			"the controller exited during start-up", logpath);
 		return 1;
 	}
 	close(pfd[0]);
@@ -170,6 +171,9 @@ int do_up(struct ctx *c, int argc, char **argv)
 		return run_err(c, "lbctl up needs root (or CAP_BPF and CAP_NET_ADMIN)");
 	if (nl_link_get(ifname, &li))
 		return usage_err(c, "%s: no such interface", ifname);
+	if (!memcmp(li.mac, (uint8_t[6]){ 0 }, 6))
+		return usage_err(c, "%s has no Ethernet address: direct server return rewrites "
+				 "MACs, so it needs an Ethernet interface", ifname);
 	if (o.config && (err = cfg_load(o.config, &cfg)))
 		return run_err(c, "%s: configuration has errors; nothing was started", o.config);
 

@@ -56,6 +56,12 @@ static bool has_static_vips(const struct ctl *c)
 	return c->n_vrrp == 0;
 }
 
+static const char *attach_hint(int err)
+{
+	return err == -EBUSY || err == -EEXIST ?
+	       " (another XDP program is attached: 'ip link set dev IFACE xdp off')" : "";
+}
+
 void ctl_update_attach(struct ctl *c)
 {
 	bool want = !c->stopping && c->link_up &&
@@ -63,11 +69,10 @@ void ctl_update_attach(struct ctl *c)
 	int err;
 
 	if (want && c->prog.link_fd < 0) {
-		err = lb_prog_attach(&c->prog, c->ifindex);
+		err = c->attach_err = lb_prog_attach(&c->prog, c->ifindex);
 		if (err)
 			pr_err("%s: cannot attach XDP program: %s%s", c->ifname, strerror(-err),
-			       err == -EBUSY || err == -EEXIST ?
-			       " (another XDP program is attached: 'ip link set dev IFACE xdp off')" : "");
+			       attach_hint(err));
 		else
 			pr_info("%s: XDP program attached in %s mode", c->ifname, c->prog.mode);
 	} else if (!want && c->prog.link_fd >= 0) {
@@ -464,8 +469,18 @@ static void teardown(struct ctl *c)
 		lb_prog_close(&c->prog);
 	}
 	lb_maps_close(&c->maps);
-	if (!c->keep_pins)
+	if (!c->keep_pins) {
+		char *slash;
+
 		lb_unpin_all(c->opts.pin_dir);
+		/* BPFFS/lbctl too, unless another interface's pins are in it */
+		snprintf(path, sizeof(path), "%s", c->opts.pin_dir);
+		slash = strrchr(path, '/');
+		if (slash) {
+			*slash = 0;
+			rmdir(path);
+		}
+	}
 	if (c->t_periodic)
 		ev_timer_free(c->loop, c->t_periodic);
 	if (c->t_flush)
@@ -541,12 +556,22 @@ int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd)
 		teardown(&c);
 		return 1;
 	}
+	if (c.prog.link_fd < 0 && c.attach_err) {
+		/* Static mode promises forwarding at once: a node that cannot
+		 * must not look up. */
+		snprintf(msg, sizeof(msg), "error: %s: cannot attach XDP program: %s%s\n",
+			 c.ifname, strerror(-c.attach_err), attach_hint(c.attach_err));
+		report(&c, msg);
+		c.keep_pins = false;
+		teardown(&c);
+		return 1;
+	}
 	if (c.prog.link_fd >= 0)
 		snprintf(msg, sizeof(msg), "ok: %s: up, XDP attached in %s mode\n",
 			 c.ifname, c.prog.mode);
 	else
-		snprintf(msg, sizeof(msg), "ok: %s: up, XDP not attached (no VRRP instance is MASTER yet)\n",
-			 c.ifname);
+		snprintf(msg, sizeof(msg), "ok: %s: up, XDP not attached (%s)\n", c.ifname,
+			 c.n_vrrp ? "no VRRP instance is MASTER yet" : "the link is down");
 	report(&c, msg);
 	pr_info("%.*s", (int)strlen(msg + 4) - 1, msg + 4);
 	err = evloop_run(c.loop);

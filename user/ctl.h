@@ -42,6 +42,7 @@ struct ctl {
 
 	struct cfg *cfg;
 	struct lb_prog prog;
+	int attach_err;			/* the last attach's -errno, 0 if it worked */
 	struct lb_maps maps;
 	struct evloop *loop;
 	struct nl_watch *nlw;

@@ -512,6 +512,10 @@ int lb_be_set_mac(struct lb_maps *m, int family, const void *addr, const uint8_t
 	int changed = 0, err = 0;
 	uint32_t id;
 
+	/* A broadcast or multicast neighbour (a subnet's broadcast address
+	 * added as a server) would flood every frame to the segment. */
+	if (mac && (mac[0] & 1))
+		mac = NULL;
 	for (id = 0; id < m->max_backends; id++) {
 		struct lb_backend *b = &m->be[id];
 		uint16_t flags;
