@@ -225,5 +225,6 @@ void cfg_free(struct cfg *c);
 
 /* Formats an address without port: "10.0.0.1" / "fd00::1". */
 const char *cfg_addr_str(const struct cfg_addr *a, char *buf, size_t len);
+bool cfg_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b);
 
 #endif

@@ -73,7 +73,6 @@ int cfg_parse_bool(const char *s, bool *out);
 int cfg_parse_addr(const char *s, struct cfg_addr *a);
 /* Seconds for messages: 10000 -> "0.01", 60000000 -> "60". */
 const char *cfg_fmt_timer(uint64_t us, char *buf, size_t len);
-bool cfg_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b);
 bool cfg_is_prime(uint32_t n);
 
 /*

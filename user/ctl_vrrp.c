@@ -312,27 +312,28 @@ static int vip_ifindex(const struct ctl *c, const struct cfg_vip_addr *v)
  * forwarded, the node's own kernel answers the VIP's clients with resets.
  * So a new master forwards first and takes the address after; a leaving
  * one gives the address up first and stops forwarding after. */
+static void set_addr(struct vrrp_inst *in, const struct cfg_vip_addr *v, bool add)
+{
+	int family = v->addr.family == AF_INET6 ? LB_AF_INET6 : LB_AF_INET;
+	int idx = vip_ifindex(in->ctl, v), err;
+	char a[64];
+
+	if (idx < 0)
+		return;
+	err = add ? nl_addr_add(idx, family, v->addr.bytes, v->prefix, v->label) :
+	      nl_addr_del(idx, family, v->addr.bytes, v->prefix);
+	if (err)
+		pr_warn("vrrp %s: VIP %s/%d: cannot %s: %s", in->ci->name,
+			cfg_addr_str(&v->addr, a, sizeof(a)), v->prefix,
+			add ? "add" : "delete", strerror(-err));
+}
+
 static void set_addrs(struct vrrp_inst *in, bool add)
 {
-	const struct cfg_vrrp_instance *ci = in->ci;
-	struct ctl *c = in->ctl;
-	char a[64];
-	int i, idx, err, family;
+	int i;
 
-	for (i = 0; i < ci->n_vips; i++) {
-		const struct cfg_vip_addr *v = &ci->vips[i];
-
-		family = v->addr.family == AF_INET6 ? LB_AF_INET6 : LB_AF_INET;
-		idx = vip_ifindex(c, v);
-		if (idx < 0)
-			continue;
-		err = add ? nl_addr_add(idx, family, v->addr.bytes, v->prefix, v->label) :
-		      nl_addr_del(idx, family, v->addr.bytes, v->prefix);
-		if (err)
-			pr_warn("vrrp %s: VIP %s/%d: cannot %s: %s", ci->name,
-				cfg_addr_str(&v->addr, a, sizeof(a)), v->prefix,
-				add ? "add" : "delete", strerror(-err));
-	}
+	for (i = 0; i < in->ci->n_vips; i++)
+		set_addr(in, &in->ci->vips[i], add);
 }
 
 static void set_active(struct vrrp_inst *in, bool active)
@@ -1109,6 +1110,45 @@ static bool same_instance(const struct cfg_vrrp_instance *a, const struct cfg_vr
 	       !memcmp(&a->mcast_src_ip, &b->mcast_src_ip, sizeof(a->mcast_src_ip));
 }
 
+static bool has_vip(const struct cfg_vrrp_instance *ci, const struct cfg_vip_addr *v)
+{
+	int i;
+
+	for (i = 0; i < ci->n_vips; i++)
+		if (cfg_addr_eq(&ci->vips[i].addr, &v->addr) && ci->vips[i].prefix == v->prefix &&
+		    !strcmp(ci->vips[i].dev, v->dev))
+			return true;
+	return false;
+}
+
+/* A kept instance takes its new config; a Master gives up the VIPs that
+ * went and takes the new ones at once (in the same order as a takeover
+ * and a step-down: forward first, address after; address first, forward
+ * last). */
+static void retarget(struct vrrp_inst *in, const struct cfg_vrrp_instance *ci)
+{
+	const struct cfg_vrrp_instance *old = in->ci;
+	bool master = in->fsm.state == VRRP_MASTER, added = false;
+	int i;
+
+	for (i = 0; master && i < old->n_vips; i++)
+		if (!has_vip(ci, &old->vips[i])) {
+			set_addr(in, &old->vips[i], false);
+			ctl_vip_set_active(in->ctl, &old->vips[i].addr, false);
+		}
+	in->ci = ci;
+	for (i = 0; master && i < ci->n_vips; i++)
+		if (!has_vip(old, &ci->vips[i])) {
+			ctl_vip_set_active(in->ctl, &ci->vips[i].addr, true);
+			set_addr(in, &ci->vips[i], true);
+			added = true;
+		}
+	if (added)
+		announce(in, ci->garp_master_repeat);
+	if (master)
+		ctl_write_state(in->ctl);
+}
+
 /*
  * Called with c->cfg already the new config (the old one still valid).
  * An instance that is the same in the new config (name, VRID, version,
@@ -1163,7 +1203,7 @@ int ctl_vrrp_reload(struct ctl *c, const struct cfg *new)
 			else
 				inst_start(keep[j]);
 		} else {
-			keep[j]->ci = ci;
+			retarget(keep[j], ci);
 			act(keep[j], vrrp_fsm_set_priority(&keep[j]->fsm, now_us(), ci->priority));
 		}
 		j++;
