@@ -401,6 +401,9 @@ test_reload_bad()
 	write_conf "$CONF" "frobnicate yes" 80:rs1,rs2 8080:rs1,rs2,rs3
 	reload_wait
 	note "lbctl reload with a bad file: $RELOAD_OUT"
+	grep -qE "reload rejected: .*$(re_quote "$CONF"):[0-9]+: unknown keyword 'frobnicate'" <<<"$RELOAD_OUT"
+	ok $? "reload of a file with an error: lbctl reload itself names the file, line and keyword" ||
+		diag_lines "$RELOAD_OUT"
 	grep -qiE "has errors|reject|refus" <<<"$RELOAD_LOG"
 	ok $? "reload of a file with an error: the log says the config was rejected" ||
 		diag_lines "$RELOAD_LOG"

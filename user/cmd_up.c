@@ -295,7 +295,7 @@ static int read_reload(const char *sdir, char *line, size_t len)
 int do_reload(struct ctx *c, int argc, char **argv)
 {
 	struct timespec ts = { 0, 20 * 1000000 };
-	char ifname[IFNAMSIZ], sdir[256], before[320], now[320], *res;
+	char ifname[IFNAMSIZ], sdir[256], before[480], now[480], *res;
 	int err, waited;
 	const char *given;
 	pid_t pid;

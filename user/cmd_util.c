@@ -8,6 +8,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
+#include <net/if.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
 
@@ -140,6 +142,10 @@ int pick_iface(struct ctx *c, const char *given, char *out)
 		/* it names directories under bpffs and the run directory */
 		if (!*given || strchr(given, '/') || streq(given, ".") || streq(given, ".."))
 			return usage_err(c, "'%s' is not an interface name", given);
+		snprintf(root, sizeof(root), "%s/lbctl/%s", c->bpffs, given);
+		/* a word in the wrong place, not an interface lbctl was up on */
+		if (!if_nametoindex(given) && access(root, F_OK))
+			return usage_err(c, "no interface '%s' (try '%s help')", given, c->prog);
 		strcpy(out, given);
 		return 0;
 	}

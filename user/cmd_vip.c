@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "cmd.h"
 #include "json.h"
@@ -42,7 +43,7 @@ static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args 
 				       streq(kw, "timeout") || streq(kw, "table-size")));
 
 		if (!takes_value) {
-			if (i != 3 || kw[0] == '-')
+			if (i != 3 || kw[0] == '-' || !if_nametoindex(kw))
 				return usage_err(c, "unexpected argument '%s' (try '%s vip help')", kw,
 						 c->prog);
 			a->ifname = kw;

@@ -263,7 +263,7 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 static void reload_result(const struct ctl *c, const char *fmt, ...)
 {
 	static unsigned long gen;
-	char path[300], tmp[310], msg[256];
+	char path[300], tmp[310], msg[400];
 	va_list ap;
 	FILE *f;
 
@@ -294,13 +294,16 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 			return;
 		}
 		pr_info("reload: reading %s", c->opts.config);
+		log_first_error_reset();
 		err = cfg_load(c->opts.config, &new);
 		if (err) {
+			char first[sizeof("error: ") + 240];
+
+			snprintf(first, sizeof(first), "%s", log_first_error());
 			pr_err("reload: %s: %s; keeping the running configuration", c->opts.config,
 			       err == -EINVAL ? "configuration has errors" : strerror(-err));
-			reload_result(c, "error %s: %s; the running configuration is kept "
-				      "(details in the log)", c->opts.config,
-				      err == -EINVAL ? "configuration has errors" : strerror(-err));
+			reload_result(c, "error %s; the running configuration is kept (all errors "
+				      "in the log)", first[0] ? first : strerror(-err));
 			return;
 		}
 		old = c->cfg;

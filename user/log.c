@@ -11,6 +11,17 @@
 int log_verbosity = LOG_LVL_INFO;
 static FILE *log_file;
 static int log_stamp;
+static char first_err[240];
+
+void log_first_error_reset(void)
+{
+	first_err[0] = 0;
+}
+
+const char *log_first_error(void)
+{
+	return first_err;
+}
 
 static void log_vmsg_prefix(enum log_level lvl, bool prefix, const char *fmt, va_list ap)
 {
@@ -18,6 +29,14 @@ static void log_vmsg_prefix(enum log_level lvl, bool prefix, const char *fmt, va
 	FILE *f = log_file ? log_file : stderr;
 	size_t len = strlen(fmt);
 
+	if (lvl == LOG_LVL_ERR && !first_err[0]) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		vsnprintf(first_err, sizeof(first_err), fmt, aq);
+		va_end(aq);
+		first_err[strcspn(first_err, "\n")] = 0;
+	}
 	if ((int)lvl > log_verbosity)
 		return;
 	if (log_stamp) {

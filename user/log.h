@@ -13,6 +13,10 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Send further output to FILE (append) with timestamps; NULL = stderr. */
 int log_open(const char *path);
+/* The first error logged since log_first_error_reset() ("" if none), so
+ * that a command's answer can carry it, not only the log. */
+void log_first_error_reset(void);
+const char *log_first_error(void);
 /* Route libbpf's printing through log_msg. */
 void log_hook_libbpf(void);
 
