@@ -1061,8 +1061,14 @@ int ctl_vrrp_start(struct ctl *c)
 		return 0;
 	for (i = 0; i < c->cfg->n_instances; i++)
 		c->n_vrrp += on_this_if(c, &c->cfg->instances[i]);
-	if (!c->n_vrrp)
+	if (!c->n_vrrp) {
+		/* Likely a config written for another node's interface names. */
+		if (c->cfg->n_instances)
+			pr_warn("no vrrp_instance is on %s (vrrp_instance %s is on %s): static mode, "
+				"every VIP active", c->ifname, c->cfg->instances[0].name,
+				c->cfg->instances[0].ifname);
 		return 0;
+	}
 	err = io_open(c);
 	err = err ?: scripts_start(c, c->cfg);
 	if (err)
