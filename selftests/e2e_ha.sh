@@ -223,7 +223,7 @@ case_sigkill()
 		ha_show $LBS
 	wait_until 5 ha_owner_is lb2 lb2
 	ok $? "sigkill: lb2 holds the VIP and xdp_lb" || ha_show lb2
-	diag "sigkill: lb1 after the kill: $(ha_owners lb1) (the VIP stays until lbctl up cleans up; the program died with the controller)"
+	diag "sigkill: lb1 after the kill: $(ha_owners lb1) (its guardian removes the VIP, then detaches the program)"
 	traffic_wait 5 "$(ha_now)"
 	traffic_for 1
 	# lb1 comes back and preempts.

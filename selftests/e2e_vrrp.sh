@@ -173,6 +173,27 @@ reset_nodes()
 	done
 }
 
+# log_lines NODE: how many lines NODE's log has now.
+log_lines()
+{
+	wc -l < "$(node_log "$1")"
+}
+
+# guardian_order NODE WHAT FROM: after line FROM of its log, NODE's
+# guardian logged the VIP's removal before the program's detach.
+guardian_order()
+{
+	local log rm det
+	log=$(node_log "$1")
+	rm=$(tail -n +"$(($3 + 1))" "$log" | grep -n "removed VIP $VIP1 left by a controller that died" |
+	     head -n 1 | cut -d: -f1)
+	det=$(tail -n +"$(($3 + 1))" "$log" | grep -n "XDP program detached after the controller died" |
+	      head -n 1 | cut -d: -f1)
+	[ -n "$rm" ] && [ -n "$det" ] && [ "$rm" -lt "$det" ]
+	ok $? "$2: $1's guardian removed the VIP (log line ${rm:-none}) before detaching the program (line ${det:-none})" ||
+		diag_lines "$(tail -n 20 "$log")"
+}
+
 xdp_on()
 {
 	[ "$(xdp_prog_on "$1")" = xdp_lb ]
@@ -310,7 +331,8 @@ test_election()
 
 test_sigkill()
 {
-	local t0 poll rc tl ta t1 del tr
+	local t0 poll rc tl ta t1 del tr from
+	from=$(log_lines lb1)
 	lb_kill lb1
 	ok $? "sigkill: kill -9 of lb1's controller"
 	t0=$KILL_T0
@@ -332,11 +354,12 @@ test_sigkill()
 	tr=$(since_log_ms "$t0" "$(node_log lb2)" "VI_1: master silent .*attaching XDP ahead")
 	[ "$tr" -lt "$tl" ] && [ "$tr" -ge $((MDI_100 - 2 * ADV_MS - 5)) ]
 	ok $? "sigkill: lb2 attached XDP ahead, one advert before Master_Down_Interval ($tr ms, MASTER at $tl ms)"
-	no_xdp_on lb1
-	ok $? "sigkill: the kernel detached lb1's program with its controller ($(xdp_report))"
 	wait_until 5 eval "! has_addr lb1 $VIP1"
 	ok $? "sigkill: lb1's guardian deleted the $VIP1 its dead controller had added" ||
 		diag_lines "$(cat "$(tmpdir)/lb1.addrmon")"
+	wait_until 5 no_xdp_on lb1
+	ok $? "sigkill: lb1's guardian detached the dead controller's program ($(xdp_report))"
+	guardian_order lb1 "sigkill" "$from"
 	is "$(vstate lb1)" - "sigkill: lbctl status on lb1 shows no running controller"
 	http_through "$VIP1" lb2 "after sigkill"
 
@@ -350,9 +373,28 @@ test_sigkill()
 	ok $? "restart: XDP on lb1 only ($(xdp_report))"
 	http_through "$VIP1" lb1 "after preemption back"
 
+	# The guardian holds the program until the VIPs are gone: stopped, it
+	# leaves both in place, so the node never has a VIP without a program
+	# (its kernel would reset the VIP's connections).
+	local pid gpid
+	pid=$(controller_pid_of lb1)
+	gpid=$(pgrep -P "$pid" 2>/dev/null | head -n 1)
+	from=$(log_lines lb1)
+	[ -n "$gpid" ] && kill -STOP "$gpid" && lb_kill lb1
+	ok $? "hold: SIGSTOP of lb1's guardian ($gpid), then kill -9 of its controller"
+	xdp_on lb1 && has_addr lb1 "$VIP1"
+	ok $? "hold: with the controller dead and the guardian stopped, lb1 keeps $VIP1 and its program ($(xdp_report))"
+	kill -CONT "$gpid"
+	wait_until 5 eval "! has_addr lb1 $VIP1 && no_xdp_on lb1"
+	ok $? "hold: the guardian, running again, removes $VIP1 and detaches the program ($(xdp_report))"
+	guardian_order lb1 "hold" "$from"
+	lb_up lb1 "$CONF1"
+	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"
+	ok $? "hold: lbctl up on lb1, lb1 preempts back" ||
+		{ diag "states: $(states_of "$LBS")"; show_node lb1; }
+
 	# The guardian killed first as well: the VIP stays behind, and the
 	# next lbctl up must remove it before it can serve again.
-	local pid gpid
 	pid=$(controller_pid_of lb1)
 	gpid=$(pgrep -P "$pid" 2>/dev/null | head -n 1)
 	[ -n "$gpid" ] && kill -9 "$gpid" && lb_kill lb1

@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "ctl.h"
 #include "evloop.h"
+#include "guardian.h"
 #include "log.h"
 #include "nl.h"
 #include "stats_prom.h"
@@ -75,6 +76,9 @@ void ctl_update_attach(struct ctl *c)
 			       attach_hint(err));
 		else
 			pr_info("%s: XDP program attached in %s mode", c->ifname, c->prog.mode);
+		if (!err && (err = guardian_hold(c->guardian_fd, c->prog.link_fd)))
+			pr_warn("%s: the guardian cannot hold the XDP link (a crash would "
+				"detach it before the VIPs are gone): %s", c->ifname, strerror(-err));
 	} else if (!want && c->prog.link_fd >= 0) {
 		lb_prog_detach(&c->prog);
 		pr_info("%s: XDP program detached", c->ifname);
@@ -497,51 +501,10 @@ static void teardown(struct ctl *c)
 	cfg_free(c->cfg);
 }
 
-/*
- * The guardian: a small child started before any BPF object exists, that
- * sleeps until the controller dies (however: PR_SET_PDEATHSIG) and then
- * deletes the VIPs it had added. The XDP program dies with the controller;
- * a VIP left behind would make this node's own kernel answer the VIP's
- * clients with resets until the peer's gratuitous ARPs arrive, breaking
- * connections that the new master would otherwise carry on (same Maglev
- * choice). Without the address the node drops them silently, and TCP's
- * retransmissions find the new master.
- */
-static void start_guardian(const struct ctl_opts *o)
-{
-	pid_t parent = getpid(), pid;
-	char logpath[300];
-	sigset_t set;
-	int sig;
-
-	pid = fork();
-	if (pid != 0) {
-		if (pid < 0)
-			pr_warn("%s: no guardian process: %s", o->ifname, strerror(errno));
-		return;
-	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	/* Not ours to act on: the controller handles these. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	/* Nothing of the controller's (its lock above all) may outlive it. */
-	close_range(3, ~0U, 0);
-	snprintf(logpath, sizeof(logpath), "%s/log", o->state_dir);
-	if (!o->foreground)
-		log_open(logpath);
-	if (getppid() == parent)
-		sigwait(&set, &sig);
-	ctl_remove_stale_vips(o->ifname, o->state_dir);
-	_exit(0);
-}
-
 int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd)
 {
-	struct ctl c = { .opts = *o, .cfg = cfg, .status_fd = status_fd, .keep_pins = true };
+	struct ctl c = { .opts = *o, .cfg = cfg, .status_fd = status_fd, .keep_pins = true,
+			 .guardian_fd = -1 };
 	char msg[160];
 	int err;
 
@@ -549,7 +512,7 @@ int ctl_run_with(struct ctl_opts *o, struct cfg *cfg, int status_fd)
 	umask(077);	/* state, pid file and textfile temp are ours alone */
 	c.maps.dir_fd = -1;
 	snprintf(c.ifname, sizeof(c.ifname), "%s", o->ifname);
-	start_guardian(o);
+	c.guardian_fd = guardian_start(o);
 	err = setup(&c);
 	if (err) {
 		snprintf(msg, sizeof(msg), "error: %s: controller failed to start: %s\n",

@@ -2,8 +2,9 @@
 /*
  * The controller: the long-running side of `lbctl up IFACE`. One process
  * per interface, one event loop, owning the XDP link (so that the program
- * leaves with the process), the VRRP instances, the health checkers, the
- * neighbour watch and the periodic outputs.
+ * leaves with the process, once its guardian has removed the VIPs), the
+ * VRRP instances, the health checkers, the neighbour watch and the
+ * periodic outputs.
  */
 #ifndef LB_CTL_H
 #define LB_CTL_H
@@ -57,6 +58,7 @@ struct ctl {
 	bool stopping;
 	bool keep_pins;			/* SIGTERM keeps maps for a restart; down does not */
 	int status_fd;			/* to the parent while daemonising, else -1 */
+	int guardian_fd;		/* hands XDP links to the guardian, or -1 */
 };
 
 /* Run the controller until stopped; takes ownership of cfg (may be NULL).
@@ -83,9 +85,6 @@ void ctl_write_state(struct ctl *c);
 /* Apply the config's virtual servers to the maps: add what is new, change
  * what changed, remove what the previous config had and this one lacks. */
 int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *new);
-
-
-#endif
 
 /* VRRP side (ctl_vrrp.c): instances of the config on this interface. */
 int ctl_vrrp_start(struct ctl *c);
@@ -120,3 +119,5 @@ struct ctl_status_out {
 void ctl_vrrp_status(const struct ctl *c, struct ctl_status_out *o);
 void ctl_vrrp_metrics(const struct ctl *c, FILE *f);
 void ctl_health_status(const struct ctl *c, struct ctl_status_out *o);
+
+#endif

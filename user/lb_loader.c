@@ -129,8 +129,9 @@ int lb_prog_attach(struct lb_prog *p, int ifindex)
 	}
 	if (fd < 0)
 		return err;
-	/* The link is this process's: if the controller dies, the kernel
-	 * detaches the program, so a dead node stops forwarding. */
+	/* The link is this process's (and the guardian's, which detaches it
+	 * once a dead controller's VIPs are gone): a dead node stops
+	 * forwarding. */
 	p->link_fd = fd;
 	p->ifindex = ifindex;
 	return 0;
@@ -138,8 +139,11 @@ int lb_prog_attach(struct lb_prog *p, int ifindex)
 
 void lb_prog_detach(struct lb_prog *p)
 {
-	if (p->link_fd >= 0)
+	/* Explicitly: another process may hold the link too. */
+	if (p->link_fd >= 0) {
+		bpf_link_detach(p->link_fd);
 		close(p->link_fd);
+	}
 	p->link_fd = -1;
 	p->mode = NULL;
 }
