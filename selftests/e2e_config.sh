@@ -27,6 +27,8 @@
 #        connections unaffected
 #     d. remove rs3 from VIP:80, reload: it is gone from VIP:80 and gets no
 #        new request; its held connections break, and only those
+#     e. reload a virtual_server_group of VIP:80 and VIP:8080 sharing one
+#        block of real servers: both services exist and carry traffic
 #
 # Run as root: bash selftests/e2e_config.sh (TAP), or through prove.
 
@@ -461,11 +463,57 @@ test_reload_remove()
 	note "rs3's connections: $(conns_errors "$HOLD" rs3 | head -3 | tr '\n' '|')"
 }
 
+# One virtual_server_group for VIP:80 and VIP:8080: two services from one
+# block, both checked and both carrying traffic to its two real servers.
+test_reload_group()
+{
+	local f port s
+	cat >"$CONF" <<EOF
+virtual_server_group WEB {
+    $VIP 80
+    $VIP 8080
+}
+virtual_server group WEB {
+    delay_loop 1
+    lb_algo mh
+    lb_kind DR
+    real_server ${RS_IP[rs1]} 80 {
+        TCP_CHECK { connect_timeout 1 }
+    }
+    real_server ${RS_IP[rs2]} 80 {
+        TCP_CHECK { connect_timeout 1 }
+    }
+}
+EOF
+	reload_wait
+	ok $? "lbctl reload (virtual_server group WEB: VIP:80 and VIP:8080 -> rs1 rs2) exits 0" ||
+		diag "$RELOAD_OUT"
+	wait_for 10 eval "all_checked_up 80 ${RS_IP[rs1]} ${RS_IP[rs2]} &&
+		all_checked_up 8080 ${RS_IP[rs1]} ${RS_IP[rs2]}"
+	ok $? "group: both services' real servers were checked and are up ($WAITED s)" || show_state
+	is "$(services | cut -d' ' -f1 | tr '\n' ' ')" "$VIP:80/tcp $VIP:8080/tcp " \
+		"group: exactly the group's two services exist" || show_state
+	for port in 80 8080; do
+		f=$(tmpdir)/group$port.txt
+		requests 40 "$f" "$VIP" "$port"
+		is "$(count FAIL "$f")" 0 "group: 40 requests through VIP:$port succeed" ||
+			diag "answers: $(counts "$f")"
+		for s in rs1 rs2; do
+			[ "$(count "$s" "$f")" -gt 0 ]
+			ok $? "group: $s answers on VIP:$port" || diag "answers: $(counts "$f")"
+		done
+		is "$(($(count rs3 "$f") + $(count rs4 "$f")))" 0 \
+			"group: no request on VIP:$port reaches a server outside the group's block"
+		note "group VIP:$port: $(counts "$f")"
+	done
+}
+
 test_up_bad
 test_reload_start
 test_reload_add
 test_reload_bad
 test_reload_remove
+test_reload_group
 
 kill "$TCP_HOLD_PID" 2>/dev/null
 wait "$TCP_HOLD_PID" 2>/dev/null

@@ -272,6 +272,40 @@ static void test_oneline(void)
 	run_free(&r);
 }
 
+/* virtual_server group: one virtual_server per entry, in entry order. */
+static void test_vs_group(void)
+{
+	static const struct { const char *vip; int port; } want[] = {
+		{ "10.0.0.10", 80 }, { "10.0.0.10", 443 }, { "10.0.0.20", 80 },
+		{ "10.0.0.21", 80 }, { "10.0.0.22", 80 },
+	};
+	struct run r = load_ok(data("vs-group.conf"), "virtual_server_group");
+	const struct cfg_virtual_server *vs;
+	size_t k;
+
+	if (!r.cfg)
+		return run_free(&r);
+	ASSERT_EQ(r.cfg->n_warnings, 1, "vs-group: the block's lb_algo warning once, not per entry");
+	ASSERT_EQ(r.cfg->n_vs, 5, "vs-group: 2 entries and a range of 3 make 5 virtual servers");
+	for (k = 0; k < sizeof(want) / sizeof(want[0]) && k < (size_t)r.cfg->n_vs; k++) {
+		vs = &r.cfg->vs[k];
+		addr_is(&vs->vip, want[k].vip, "vs-group: entry's VIP");
+		ASSERT_EQ(vs->port, want[k].port, "vs-group: entry's port");
+		ASSERT_EQ(vs->delay_loop_us, 2000000, "vs-group: the block's delay_loop");
+		ASSERT_EQ(vs->n_rs, 2, "vs-group: the block's real servers");
+		ASSERT_EQ(vs->sorry_port, want[k].port, "vs-group: sorry server on the entry's port");
+		if (vs->n_rs != 2)
+			continue;
+		ASSERT_EQ(vs->rs[0].port, want[k].port, "vs-group: DR forwards to the entry's port");
+		ASSERT_EQ(vs->rs[0].weight, 2, "vs-group: real server weight");
+		ASSERT_EQ(vs->rs[0].checks[0].connect_port, want[k].port == 80 ? 0 : 80,
+			  "vs-group: checked on its own port (0 = the entry's)");
+		ASSERT_EQ(vs->rs[1].checks[0].connect_port, 8080,
+			  "vs-group: an explicit connect_port stays");
+	}
+	run_free(&r);
+}
+
 static void test_quoting(void)
 {
 	struct run r = load_ok(data("quoting.conf"), "quoted strings");
@@ -719,8 +753,18 @@ static const struct bad {
 	{ "bad-digest.conf", 7, "digest 'xyz' is not an MD5 digest (32 hex digits)" },
 	{ "bad-vs-fwmark.conf", 1, "virtual_server fwmark is not supported: lbctl matches "
 	  "services by address and port" },
-	{ "bad-vs-group.conf", 1, "virtual_server group is not supported: lbctl matches "
-	  "services by address and port" },
+	{ "bad-vsg-unknown.conf", 1, "virtual_server group NOPE: no virtual_server_group of "
+	  "that name" },
+	{ "bad-vsg-fwmark.conf", 3, "virtual_server_group G: fwmark entries are not supported: "
+	  "lbctl matches services by address and port" },
+	{ "bad-vsg-range.conf", 3, "virtual_server_group range 10.0.0.20-10: '10' is not a "
+	  "last byte from 20 up" },
+	{ "bad-vsg-empty.conf", 1, "virtual_server_group G has no VIP PORT entry" },
+	{ "bad-vsg-no-port.conf", 2, "virtual_server_group entry 10.0.0.10 needs a port (lbctl "
+	  "has no all-ports services)" },
+	{ "bad-vsg-dup-vs.conf", 8, "virtual_server 10.0.0.11 80 TCP is already defined at line 1" },
+	{ "bad-vsg-family.conf", 7, "real_server 10.0.0.2 is IPv4 but virtual_server_group G has "
+	  "IPv6 entries (DR cannot change the address family)" },
 	{ "bad-vs-no-port.conf", 1, "virtual_server 10.0.0.10 needs a port (lbctl has no "
 	  "all-ports services)" },
 	{ "bad-lb-algo.conf", 3, "unknown lb_algo 'fastest'" },
@@ -1055,6 +1099,7 @@ int main(void)
 	test_doc_lvs_dr();
 	test_tutorial();
 	test_oneline();
+	test_vs_group();
 	test_quoting();
 	test_ipv6();
 	test_full();

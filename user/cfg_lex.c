@@ -45,14 +45,37 @@ static bool count_error(struct cfg_lex *lx)
 	return true;
 }
 
+/* A block read more than once (a virtual_server for each entry of its
+ * group) must not say the same thing twice. Remembers what it said. */
+static bool said_before(struct cfg_lex *lx, const char *line)
+{
+	char **said;
+	int k;
+
+	for (k = 0; k < lx->n_said; k++)
+		if (!strcmp(lx->said[k], line))
+			return true;
+	said = realloc(lx->said, (lx->n_said + 1) * sizeof(*said));
+	if (!said)
+		return false;
+	lx->said = said;
+	said[lx->n_said] = strdup(line);
+	if (said[lx->n_said])
+		lx->n_said++;
+	return false;
+}
+
 static void vdiag(struct cfg_lex *lx, bool warn, int file, int line,
 		  const char *fmt, va_list ap)
 {
 	const char *name = file >= 0 && file < lx->n_files ? lx->files[file] : "?";
-	char msg[512];
+	char msg[512], key[600];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	sanitise(msg);
+	snprintf(key, sizeof(key), "%d:%d:%d:%s", warn, file, line, msg);
+	if (said_before(lx, key))
+		return;
 	if (warn) {
 		lx->n_warnings++;
 		log_located(LOG_LVL_WARN, "%s:%d: warning: %s", name, line, msg);
@@ -566,5 +589,8 @@ void cfg_lex_free(struct cfg_lex *lx)
 	for (k = 0; k < lx->n_files; k++)
 		free(lx->files[k]);
 	free(lx->files);
+	for (k = 0; k < lx->n_said; k++)
+		free(lx->said[k]);
+	free(lx->said);
 	*lx = (struct cfg_lex){ 0 };
 }

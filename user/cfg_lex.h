@@ -40,6 +40,8 @@ struct cfg_lex {
 	char **files;			/* every file read, as named in messages */
 	int n_files;
 	int n_errors, n_warnings;
+	char **said;			/* diagnostics printed, each once */
+	int n_said;
 	bool gave_up;			/* CFG_MAX_ERRORS reached */
 	bool oom;
 	bool truncated;			/* a file was not read to its end */

@@ -73,6 +73,26 @@ struct pending {
 	const struct cfg_tok *at;
 };
 
+/* virtual_server_group: the (VIP, port) pairs that share one definition. */
+struct vsg_entry {
+	struct cfg_addr addr;
+	uint16_t port;
+};
+
+struct vsg {
+	char name[CFG_NAME_MAX];
+	struct vsg_entry *e;
+	int n;
+	const struct cfg_tok *at;
+};
+
+/* "virtual_server group NAME { ... }": read once per entry of the group
+ * after the whole file, since the group may be defined after it. */
+struct vsg_use {
+	struct stmt st;
+	int body;			/* token index of the block's first token */
+};
+
 /* What validate() needs to know about an instance beyond struct cfg's fields. */
 struct inst_aux {
 	const struct cfg_tok *at;	/* its name */
@@ -92,6 +112,10 @@ struct parser {
 	const struct cfg_tok **script_at, **sg_at, **vs_at;
 	int n_script_at, n_sg_at, n_vs_at;
 	const struct cfg_tok *global_version;
+	struct vsg *vsgs;
+	int n_vsgs;
+	struct vsg_use *vsg_uses;
+	int n_vsg_uses;
 };
 
 /* ---- helpers ---- */
@@ -1743,6 +1767,7 @@ struct rs_ctx {
 	struct cfg_real_server rs;
 	struct chk_defaults d;
 	int inhibit;			/* -1: the virtual_server's */
+	uint16_t check_port;		/* its own port, in a group of other ports */
 	struct vs_ctx *vs;
 };
 
@@ -1788,6 +1813,7 @@ struct vs_ctx {
 	bool *rs_inherit;		/* real server i takes vs.inhibit_on_failure */
 	const struct cfg_tok *sorry;
 	int idx;
+	const char *group;		/* its virtual_server_group, or NULL */
 };
 
 static void h_inhibit_rs(struct parser *p, const struct stmt *st, void *obj)
@@ -1896,12 +1922,21 @@ static void rs_header(struct parser *p, const struct stmt *st, struct rs_ctx *r)
 	r->rs.port = vs->port;
 	if (st->nargs > 1 && !get_port(p, &st->arg[1], "real_server port", &r->rs.port))
 		return;
-	if (vs->vip.family && vs->vip.family != r->rs.addr.family)
+	if (vs->vip.family && vs->vip.family != r->rs.addr.family && r->vs->group)
+		err(p, st->arg, "real_server %s is %s but virtual_server_group %s has %s "
+		    "entries (DR cannot change the address family)", st->arg->text,
+		    family_str(r->rs.addr.family), r->vs->group, family_str(vs->vip.family));
+	else if (vs->vip.family && vs->vip.family != r->rs.addr.family)
 		err(p, st->arg, "real_server %s is %s but virtual_server %s is %s "
 		    "(DR cannot change the address family)", st->arg->text,
 		    family_str(r->rs.addr.family), cfg_addr_str(&vs->vip, a, sizeof(a)),
 		    family_str(vs->vip.family));
-	else if (vs->port && r->rs.port != vs->port)
+	else if (vs->port && r->rs.port != vs->port && r->vs->group) {
+		/* A group's entries have other ports: DR forwards each to the
+		 * same port, and the real server's own is where it is checked. */
+		r->check_port = r->rs.port;
+		r->rs.port = vs->port;
+	} else if (vs->port && r->rs.port != vs->port)
 		err(p, &st->arg[1], "real_server %s port %u differs from virtual_server "
 		    "port %u (DR cannot change ports)", st->arg->text, r->rs.port, vs->port);
 }
@@ -1911,8 +1946,11 @@ static void rs_done(struct parser *p, const struct stmt *st, struct rs_ctx *r)
 	const struct cfg_virtual_server *vs = &r->vs->vs;
 	int k;
 
-	for (k = 0; k < r->rs.n_checks; k++)
+	for (k = 0; k < r->rs.n_checks; k++) {
 		chk_inherit(p, &r->rs.checks[k], &r->d);
+		if (!r->rs.checks[k].connect_port)
+			r->rs.checks[k].connect_port = r->check_port;
+	}
 	free(r->d.virtualhost);
 	if (!r->rs.addr.family)
 		return;
@@ -2076,7 +2114,7 @@ static void vs_header(struct parser *p, const struct stmt *st, struct vs_ctx *v)
 {
 	const char *a = st->arg->text;
 
-	if (!strcmp(a, "fwmark") || !strcmp(a, "group")) {
+	if (!strcmp(a, "fwmark")) {
 		err(p, st->arg, "virtual_server %s is not supported: lbctl matches "
 		    "services by address and port", a);
 		return;
@@ -2115,9 +2153,13 @@ static void vs_done(struct parser *p, const struct stmt *st, struct vs_ctx *v)
 	free(v->d.virtualhost);
 	free(v->rs_inherit);
 	if (v->sorry) {
-		if (!vs->sorry_port)
+		if (!vs->sorry_port || v->group)
 			vs->sorry_port = vs->port;
-		if (vs->vip.family && vs->sorry_addr.family != vs->vip.family)
+		if (vs->vip.family && vs->sorry_addr.family != vs->vip.family && v->group)
+			err(p, v->sorry, "sorry_server %s is %s but virtual_server_group %s "
+			    "has %s entries", v->sorry->text, family_str(vs->sorry_addr.family),
+			    v->group, family_str(vs->vip.family));
+		else if (vs->vip.family && vs->sorry_addr.family != vs->vip.family)
 			err(p, v->sorry, "sorry_server %s is %s but virtual_server %s is %s",
 			    v->sorry->text, family_str(vs->sorry_addr.family),
 			    cfg_addr_str(&vs->vip, a, sizeof(a)), family_str(vs->vip.family));
@@ -2134,7 +2176,8 @@ static void vs_done(struct parser *p, const struct stmt *st, struct vs_ctx *v)
 		     cfg_addr_str(&vs->vip, a, sizeof(a)), vs->port);
 }
 
-static void h_virtual_server(struct parser *p, const struct stmt *st, void *obj)
+/* One virtual_server: ST's own (VIP, port), or entry GE of its group. */
+static void parse_vs(struct parser *p, const struct stmt *st, const struct vsg_entry *ge)
 {
 	struct cfg *cfg = p->cfg;
 	struct vs_ctx v = {
@@ -2144,6 +2187,7 @@ static void h_virtual_server(struct parser *p, const struct stmt *st, void *obj)
 		},
 		.d = CHK_DEFAULTS_UNSET,
 		.idx = cfg->n_vs,
+		.group = ge ? st->arg[1].text : NULL,
 	};
 	const struct cfg_tok **at;
 
@@ -2155,10 +2199,166 @@ static void h_virtual_server(struct parser *p, const struct stmt *st, void *obj)
 		return;
 	}
 	*at = st->kw;
-	vs_header(p, st, &v);
+	if (ge) {
+		v.vs.vip = ge->addr;
+		v.vs.port = ge->port;
+	} else {
+		vs_header(p, st, &v);
+	}
 	parse_block(p, st->open, vs_kw, "virtual_server", &v);
 	vs_done(p, st, &v);
 	cfg->vs[v.idx] = v.vs;
+}
+
+static void h_virtual_server(struct parser *p, const struct stmt *st, void *obj)
+{
+	struct vsg_use *u;
+
+	if (strcmp(st->arg->text, "group") || st->arg->quoted) {
+		parse_vs(p, st, NULL);
+		return;
+	}
+	if (st->nargs < 2)
+		err(p, st->arg, "virtual_server group needs the name of a virtual_server_group");
+	else if ((u = PUSH(p, p->vsg_uses, p->n_vsg_uses)))
+		*u = (struct vsg_use){ .st = *st, .body = p->pos };
+	skip_block(p, st->open);
+}
+
+/* ---- virtual_server_group ---- */
+
+#define VSG_RANGE_MAX	256	/* addresses one "A-B PORT" entry may name */
+
+/* "ADDR" or "ADDR-LAST": LAST replaces the address's last byte (IPv4,
+ * decimal) or last 16 bits (IPv6, hex), as keepalived reads ranges.
+ * Returns how many addresses, 0 after an error. */
+static int vsg_range(struct parser *p, const struct cfg_tok *t, struct cfg_addr *first)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *dash, *end;
+	unsigned long last, lo;
+	int is6;
+
+	snprintf(buf, sizeof(buf), "%s", t->text);
+	dash = strrchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (strlen(t->text) >= sizeof(buf) || cfg_parse_addr(buf, first)) {
+		err(p, t, "virtual_server_group entry '%s' is not an IP address or range", t->text);
+		return 0;
+	}
+	if (!usable_addr(p, t, "virtual_server_group entry", first))
+		return 0;
+	if (!dash)
+		return 1;
+	is6 = first->family == AF_INET6;
+	lo = is6 ? (first->bytes[14] << 8 | first->bytes[15]) : first->bytes[3];
+	errno = 0;
+	last = strtoul(dash + 1, &end, is6 ? 16 : 10);
+	if (errno || end == dash + 1 || *end || last > (is6 ? 0xffffu : 255u) || last < lo) {
+		err(p, t, "virtual_server_group range %s: '%s' is not a last %s from %lu%s up",
+		    t->text, dash + 1, is6 ? "16 bits (hex)" : "byte", lo, is6 ? " (hex)" : "");
+		return 0;
+	}
+	if (last - lo + 1 > VSG_RANGE_MAX) {
+		err(p, t, "virtual_server_group range %s names %lu addresses, more than %d",
+		    t->text, last - lo + 1, VSG_RANGE_MAX);
+		return 0;
+	}
+	return last - lo + 1;
+}
+
+static void vsg_line(struct parser *p, const struct stmt *st, void *obj)
+{
+	struct vsg *g = obj;
+	struct cfg_addr a;
+	struct vsg_entry *e;
+	uint16_t port;
+	int n, k;
+
+	if (!strcmp(st->kw->text, "fwmark")) {
+		err(p, st->kw, "virtual_server_group %s: fwmark entries are not supported: "
+		    "lbctl matches services by address and port", g->name);
+		return;
+	}
+	if (st->nargs != 1) {
+		if (st->nargs)
+			err(p, &st->arg[1], "unexpected '%s' after virtual_server_group entry %s %s",
+			    st->arg[1].text, st->kw->text, st->arg->text);
+		else
+			err(p, st->kw, "virtual_server_group entry %s needs a port (lbctl has "
+			    "no all-ports services)", st->kw->text);
+		return;
+	}
+	n = vsg_range(p, st->kw, &a);
+	if (!n || !get_port(p, st->arg, "virtual_server_group port", &port))
+		return;
+	for (k = 0; k < n; k++) {
+		e = PUSH(p, g->e, g->n);
+		if (!e)
+			return;
+		e->addr = a;
+		e->port = port;
+		if (a.family == AF_INET6 && !++a.bytes[15])
+			a.bytes[14]++;
+		else if (a.family == AF_INET)
+			a.bytes[3]++;
+	}
+}
+
+static struct vsg *find_vsg(struct parser *p, const char *name)
+{
+	int k;
+
+	for (k = 0; k < p->n_vsgs; k++)
+		if (!strcmp(p->vsgs[k].name, name))
+			return &p->vsgs[k];
+	return NULL;
+}
+
+static void h_vs_group(struct parser *p, const struct stmt *st, void *obj)
+{
+	struct vsg g = { .at = st->kw }, *dup, *slot;
+	int errors = p->lx.n_errors;
+	char w[64];
+
+	if (!copy_name(p, st->arg, "virtual_server_group name", g.name, sizeof(g.name))) {
+		skip_block(p, st->open);
+		return;
+	}
+	parse_list(p, st->open, "virtual_server_group", vsg_line, &g);
+	dup = find_vsg(p, g.name);
+	if (dup)
+		err(p, st->arg, "virtual_server_group %s is already defined at %s",
+		    g.name, where_str(p, dup->at, st->kw, w, sizeof(w)));
+	else if (!g.n && p->lx.n_errors == errors)
+		err(p, st->arg, "virtual_server_group %s has no VIP PORT entry", g.name);
+	if (dup || !(slot = PUSH(p, p->vsgs, p->n_vsgs))) {
+		free(g.e);
+		return;
+	}
+	*slot = g;
+}
+
+/* Each "virtual_server group NAME" becomes one virtual_server per entry. */
+static void expand_vs_groups(struct parser *p)
+{
+	int save = p->pos, k, j;
+
+	for (k = 0; k < p->n_vsg_uses && !stop(p); k++) {
+		const struct vsg_use *u = &p->vsg_uses[k];
+		const struct vsg *g = find_vsg(p, u->st.arg[1].text);
+
+		if (!g) {
+			err(p, &u->st.arg[1], "virtual_server group %s: no virtual_server_group "
+			    "of that name", u->st.arg[1].text);
+			continue;
+		}
+		for (j = 0; j < g->n && !stop(p); j++) {
+			p->pos = u->body;
+			parse_vs(p, &u->st, &g->e[j]);
+		}
+	}
+	p->pos = save;
 }
 
 /* ---- top level ---- */
@@ -2174,7 +2374,7 @@ static const struct kw top_kw[] = {
 	BLOCK("vrrp_instance", h_vrrp_instance, 1, 1, "a name"),
 	BLOCK("vrrp_sync_group", h_sync_group, 1, 1, "a name"),
 	BLOCK("virtual_server", h_virtual_server, 1, 2, "an address and a port"),
-	UNSUPP("virtual_server_group", "lbctl matches services by address and port"),
+	BLOCK("virtual_server_group", h_vs_group, 1, 1, "a name"),
 	UNSUPP("static_ipaddress", "lbctl does not configure static addresses"),
 	UNSUPP("static_routes", "lbctl does not configure static routes"),
 	UNSUPP("static_rules", "lbctl does not configure static rules"),
@@ -2467,6 +2667,7 @@ static void validate(struct parser *p)
 {
 	const struct cfg_tok *end = &p->lx.toks[p->lx.n_toks - 1];
 
+	expand_vs_groups(p);
 	resolve_pending(p);
 	check_scripts(p);
 	check_instances(p);
@@ -2505,6 +2706,10 @@ static void parser_free(struct parser *p)
 	free(p->script_at);
 	free(p->sg_at);
 	free(p->vs_at);
+	for (k = 0; k < p->n_vsgs; k++)
+		free(p->vsgs[k].e);
+	free(p->vsgs);
+	free(p->vsg_uses);
 	cfg_lex_free(&p->lx);
 }
 
