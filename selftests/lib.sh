@@ -396,6 +396,27 @@ mk_host()
 	NODE_IP[$name]=${ip4%/*}
 }
 
+# nic_like NAME: make NAME's link behave like a server NIC's, for the
+# benchmarks. mk_host's XDP_PASS program on the bridge port makes the
+# kernel's veth turn GSO off on the host's eth0, and tx checksumming off
+# takes TSO with it: the host then sends MSS-sized segments and its peer
+# acknowledges every second one, far more packets than hosts with TSO and
+# GRO exchange. Here the port loses the program and eth0 gets TSO back.
+# Only for a host whose packets never cross an XDP_TX (which needs full
+# checksums) and that does not send XDP_TX itself (which needs the port's
+# program): a balancer node gets it back with attach_xdp_pass while its
+# XDP program runs.
+nic_like()
+{
+	local n
+	n=$(ns "$1")
+	ip -n "$BR_NS" link set dev "b-$1" xdp off || bail "cannot detach xdp_pass from b-$1"
+	ip netns exec "$n" ethtool -K eth0 tx on tso on >/dev/null ||
+		bail "ethtool -K eth0 tx on failed in $n"
+	ip netns exec "$n" ethtool -k eth0 | grep -q '^tcp-segmentation-offload: on' ||
+		bail "TSO did not come back on $1's eth0"
+}
+
 # mk_dr_host NAME IP4 IP6 VIP...: a host on the bridge (IP6 may be empty)
 # set up as a DR real server: each VIP (IPv4 /32 or IPv6 /128) on lo, and
 # arp_ignore=1, arp_announce=2 so that it never answers ARP for them. IPv6

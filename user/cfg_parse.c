@@ -335,33 +335,11 @@ static bool check_arity(struct parser *p, const struct stmt *st)
 		return false;
 	}
 	if (k->max >= 0 && st->nargs > k->max) {
-		err(p, &st->arg[k->max], "unexpected '%s' after %s",
-		    st->arg[k->max].text, k->name);
+		err(p, &st->arg[k->max], "unexpected '%s' after %s (one statement "
+		    "per line, as keepalived reads them)", st->arg[k->max].text, k->name);
 		return false;
 	}
 	return true;
-}
-
-/*
- * "url { path / status_code 200 }": where a keyword takes a bounded number
- * of values and one of its optional or extra words is a keyword of the
- * same block, the statement ends before it and the rest is read again as
- * the next statement.
- */
-static void split_stmt(struct parser *p, struct stmt *st, const struct kw *table)
-{
-	int i;
-
-	if (st->k->max < 0)
-		return;
-	for (i = st->k->min; i < st->nargs; i++) {
-		if (!st->arg[i].quoted && kw_find(table, st->arg[i].text)) {
-			p->pos = &st->arg[i] - p->lx.toks;
-			st->nargs = i;
-			st->open = NULL;
-			return;
-		}
-	}
 }
 
 static void dispatch(struct parser *p, struct stmt *st, const struct kw *table,
@@ -375,7 +353,6 @@ static void dispatch(struct parser *p, struct stmt *st, const struct kw *table,
 		goto skip;
 	}
 	st->k = k;
-	split_stmt(p, st, table);
 	if ((k->flags & KW_BLOCK) && !st->open) {
 		err(p, st->kw, "%s needs a { } block", k->name);
 		return;
