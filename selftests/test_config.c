@@ -883,6 +883,20 @@ static void test_empty(void)
 	r = load(tmp_dir);
 	ASSERT_TRUE(r.ret == -EISDIR && !r.cfg, "a directory: -EISDIR");
 	run_free(&r);
+	/* a FIFO would block a reader until some writer came */
+	unlink(tmp("fifo.conf"));
+	if (mkfifo(tmp("fifo.conf"), 0600))
+		{ tap_ok(false, "mkfifo: %s", strerror(errno)); return; }
+	r = load(tmp("fifo.conf"));
+	ASSERT_TRUE(r.ret == -EINVAL && !r.cfg && strstr(r.out, "fifo.conf: not a regular file"),
+		    "a FIFO: refused at once, not read");
+	run_free(&r);
+	write_str(tmp("inc-fifo.conf"), "include fifo.conf\n");
+	r = load(tmp("inc-fifo.conf"));
+	ASSERT_TRUE(r.ret == -EINVAL && !r.cfg && strstr(r.out, "inc-fifo.conf:1: cannot read "
+		    "include file ") && strstr(r.out, "fifo.conf: not a regular file"),
+		    "an included FIFO: an error at the include line");
+	run_free(&r);
 }
 
 /* keepalived reads the words after a notify script as its user and group,

@@ -536,10 +536,21 @@ static int lex_path(struct cfg_lex *lx, const char *path, int from_file, int fro
 	char *buf = NULL;
 	int fd, err, file;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return open_fail(lx, path, from_file, from_line, -errno);
 	err = fstat(fd, &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	if (!err && !S_ISREG(st.st_mode)) {
+		close(fd);
+		if (from_file < 0) {
+			pr_err("%s: not a regular file", path);
+			return -EINVAL;
+		}
+		cfg_error_at(lx, from_file, from_line,
+			     "cannot read include file %s: not a regular file", path);
+		return 0;
+	}
 	if (!err && from_file >= 0 && check_nesting(lx, &st, path, from_file, from_line)) {
 		close(fd);
 		return 0;
