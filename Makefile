@@ -113,8 +113,12 @@ fuzz: all
 bench: all
 	$(Q)./scripts/bench.sh
 
-demo: deps
+# ARGS=--down only tears a demo down: it needs no packages and no build.
+demo:
+ifneq ($(ARGS),--down)
+	$(Q)./scripts/deps.sh
 	$(Q)$(MAKE) --no-print-directory all
+endif
 	$(Q)./scripts/demo.sh $(ARGS)
 
 install: lbctl

@@ -21,7 +21,12 @@ export RUN
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 VIP=10.0.0.100
 
-say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only, so that a saved log stays plain text.
+if [ -t 1 ]; then
+	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n== %s\n' "$*"; }
+fi
 info() { printf '   %s\n' "$*"; }
 
 teardown()
@@ -41,7 +46,7 @@ teardown()
 case "${1:-}" in
 --down)
 	teardown
-	echo "demo: torn down"
+	echo "demo: torn down, nothing left"
 	exit 0 ;;
 --once|"") ;;
 *)
@@ -169,7 +174,8 @@ for i in 1 2 3; do
 	wait_for "real server 10.0.0.1$i to be resolved and healthy" 15 is_backend "10.0.0.1$i" up
 done
 info "lb1 is $(vrrp_state lb1) and holds the VIP: $(ip -n "$(ns lb1)" -br addr show eth0 | awk '{print $3, $4}')"
-info "lb2 is $(vrrp_state lb2); XDP on lb1: $(xdp_prog_on lb1), on lb2: $(xdp_prog_on lb2 || true)"
+info "lb2 is $(vrrp_state lb2); XDP on lb1: $(xdp_prog_on lb1 || true), on lb2: $(xdp_prog_on lb2 || true)" |
+	sed 's/: ,/: none,/; s/: $/: none/' 
 lbctl_in lb1 list | sed 's/^/   /'
 
 say "1. Requests from the client spread over the real servers (Maglev)"
@@ -188,7 +194,10 @@ info "60 requests: $(spread 60)"
 
 say "3. The master dies (SIGKILL) while the client keeps requesting"
 LOG=$(tmpdir)/client.log
-nsx client bash -c "while :; do
+# The loop runs while its flag file exists (and 60 s at most): removing the
+# flag stops it, whatever process tree \`ip netns exec\` made of it.
+touch "$LOG.run"
+nsx client bash -c "end=\$((SECONDS + 60)); while [ -e $LOG.run ] && [ \$SECONDS -lt \$end ]; do
 	if out=\$(curl -s --max-time 0.5 http://$VIP/); then echo \"\$(date +%s.%N) ok \$out\"
 	else echo \"\$(date +%s.%N) fail\"; fi
 	sleep 0.05
@@ -203,7 +212,7 @@ T0=$(date +%s.%N)
 wait_for "lb2 to take over" 15 is_state lb2 MASTER
 wait_for "the VIP to answer through lb2" 10 http_from client "$VIP"
 sleep 1
-kill $LOOP 2>/dev/null
+rm -f "$LOG.run"
 wait $LOOP 2>/dev/null
 "$PY" - "$LOG" "$T0" <<-'EOF'
 	import sys
@@ -213,7 +222,8 @@ wait $LOOP 2>/dev/null
 	after = [float(r[0]) for r in rows if r[1] == "ok" and float(r[0]) > t0]
 	print("   requests: %d, failed: %d" % (len(rows), len(fails)))
 	if after:
-	    print("   first answer after the kill: %.2f s (VRRP advert_int 1 s: Master_Down_Interval ~3.4 s)" % (after[0] - t0))
+	    print("   first answer after the kill: %.2f s (lb2 takes over after its Master_Down_Interval:"
+	          " 3 x advert_int 1 s + (256 - priority 100) / 256 s = 3.61 s)" % (after[0] - t0))
 	EOF
 info "lb2 now: $(vrrp_state lb2), XDP: $(xdp_prog_on lb2)"
 
@@ -228,21 +238,31 @@ if [ "$ONCE" = --once ]; then
 	say "Done; tearing the world down"
 	lbctl_in lb1 down eth0
 	lbctl_in lb2 down eth0
+	info "and the namespaces, bpffs mounts, processes and files go with the exit"
 	exit 0
 fi
 
 # Leave everything running: the cleanup trap must not fire.
 trap - EXIT INT TERM
 say "The demo world is still running. Poke at it:"
+L1="ip netns exec $(ns lb1) $TOP/lbctl --bpffs ${LB_BPFFS[lb1]} --rundir ${LB_RUNDIR[lb1]}"
+L2="ip netns exec $(ns lb2) $TOP/lbctl --bpffs ${LB_BPFFS[lb2]} --rundir ${LB_RUNDIR[lb2]}"
 cat <<EOF
-   ip netns exec $(ns client) curl http://$VIP/
-   ip netns exec $(ns lb1) $TOP/lbctl --bpffs ${LB_BPFFS[lb1]} --rundir ${LB_RUNDIR[lb1]} status
-   ip netns exec $(ns lb1) $TOP/lbctl --bpffs ${LB_BPFFS[lb1]} --rundir ${LB_RUNDIR[lb1]} list
-   ip netns exec $(ns lb1) $TOP/lbctl --bpffs ${LB_BPFFS[lb1]} --rundir ${LB_RUNDIR[lb1]} stats
+   L1="$L1"
+   L2="$L2"
+   C="ip netns exec $(ns client)"
+
+   \$C curl http://$VIP/                          # ask the VIP (again and again)
+   \$L1 status; \$L2 status                       # VRRP state, XDP, health
+   \$L1 list; \$L1 stats                          # ipvsadm -Ln style; counters
+   \$L1 backend set $VIP 80 tcp 10.0.0.11 weight 3   # more traffic to rs1
+   \$L1 backend set $VIP 80 tcp 10.0.0.12 weight 0   # drain rs2
    bpftool map dump pinned ${LB_BPFFS[lb1]}/lbctl/eth0/backends
-   kill \$(cat $(tmpdir)/rs1/nginx.pid)          # take a real server away
-   kill -9 \$(cat ${LB_RUNDIR[lb1]}/eth0/pid)      # kill the master
+   kill \$(cat $(tmpdir)/rs1/nginx.pid)              # take rs1 away; the check notices
+   ip netns exec $(ns rs1) nginx -c $(tmpdir)/rs1/nginx.conf -p $(tmpdir)/rs1 &   # and back
+   \$L1 down eth0                                  # hand the VIP to lb2 gracefully
+   \$L1 up eth0 -c $TOP/configs/two-node-dr-master.conf   # and take it back
    logs: ${LB_RUNDIR[lb1]}/eth0/log  ${LB_RUNDIR[lb2]}/eth0/log
 
-   Tear it all down:  make demo ARGS=--down   (or $0 --down)
+   Tear it all down:  make demo ARGS=--down   (or $TOP/scripts/demo.sh --down)
 EOF
