@@ -356,14 +356,57 @@ test_sorry()
 
 # ---------------------------------------------------------------- run
 
+# ---------------------------------------------------------------- textfile
+
+# One real server in two services (TCP and UDP on one VIP and port), each
+# with its own check: the controller's textfile keeps their health series
+# apart and stays valid Prometheus text.
+test_textfile()
+{
+	local tf out n
+	tf=$(tmpdir)/metrics/lbctl.prom
+	mkdir -p "${tf%/*}"
+	{
+		sed "s|^    router_id lbt-health$|&\n    lbctl_textfile $tf\n    lbctl_textfile_interval 1|" "$CONF"
+		cat <<-EOF
+		virtual_server $VIP 80 {
+		    delay_loop 1
+		    lb_kind DR
+		    protocol UDP
+		    real_server ${RS_IP[rs1]} 80 {
+		        TCP_CHECK {
+		            connect_port 80
+		            connect_timeout 1
+		        }
+		    }
+		}
+		EOF
+	} >"$CONF.2"
+	cp "$CONF.2" "$CONF"
+	out=$(lbctl_in lb reload 2>&1)
+	ok $? "textfile: reload with lbctl_textfile and rs1 in a second (UDP) service" ||
+		diag_lines "$out"
+	wait_for 10 eval "[ \"\$(grep -c '^lbctl_health_check_up{.*backend=\"${RS_IP[rs1]}\"} 1' $tf)\" = 2 ]"
+	ok $? "textfile: two lbctl_health_check_up series for rs1, both up ($WAITED s)" ||
+		diag_lines "$(grep lbctl_health "$tf" 2>&1)"
+	n=$(grep -c "^lbctl_health_check_up{interface=\"eth0\",vip=\"$VIP\",port=\"80\",proto=\"udp\",backend=\"${RS_IP[rs1]}\"}" "$tf")
+	is "$n" 1 "textfile: health series carry the service's labels, as lbctl_backend_* do"
+	out=$(prom_check "$tf" lbctl_health_check_up:backend lbctl_health_check_up:proto 2>&1)
+	ok $? "textfile: the controller's file is valid Prometheus text, no duplicate series" ||
+		diag_lines "$out"
+}
+
 test_healthy
 test_http_stopped
 test_http_status
 test_misc
 test_tcp
 test_sorry
+test_textfile
 
 out=$(lbctl_in lb down eth0 2>&1)
 ok $? "lbctl down eth0" || diag_lines "$out"
+[ ! -e "$(tmpdir)/metrics/lbctl.prom" ]
+ok $? "lbctl down removes the controller's textfile (no stale MASTER or up to scrape)"
 note "took $((SECONDS - T0)) s"
 done_testing

@@ -224,22 +224,27 @@ controller_pid()
 	cat "${LB_RUNDIR[lb]}/eth0/pid" 2>/dev/null
 }
 
-# bad_cmd NAME ARGS...: lbctl ARGS is refused with exit status 2 and one
-# line on stderr, and the maps do not change.
-bad_cmd()
+# refused RC NAME ARGS...: lbctl ARGS is refused with exit status RC and
+# one line on stderr, and the maps do not change.
+refused()
 {
-	local name=$1 before after out err rc; shift
+	local want=$1 name=$2 before after out err rc; shift 2
 	before=$(snapshot)
 	out=$(lbctl_in lb "$@" 2>"$(tmpdir)/bad.err"); rc=$?
 	err=$(cat "$(tmpdir)/bad.err")
 	after=$(snapshot)
-	is "$rc" 2 "bad command: $name: exit status 2 (lbctl $*)" ||
+	is "$rc" "$want" "bad command: $name: exit status $want (lbctl $*)" ||
 		diag "stderr: $err"
 	[ "$(wc -l <<<"$err")" = 1 ] && [[ $err == lbctl:* ]]
 	ok $? "bad command: $name: one clear line on stderr" || diag "stderr: '$err'"
 	note "lbctl $*: $err"
 	is "$after" "$before" "bad command: $name: maps unchanged"
 }
+
+# bad_cmd NAME ARGS...: a usage error (exit 2); failed_cmd: a command that
+# is well formed but cannot be done in the current state (exit 1).
+bad_cmd() { refused 2 "$@"; }
+failed_cmd() { refused 1 "$@"; }
 
 # reuse_check SERVER WHAT: new connections from client source ports whose
 # latest earlier flow went to SERVER (closed since; ports held open by
@@ -517,8 +522,14 @@ test_bad_commands()
 	is "$(grep -c '^vip ' <<<"$snap") $(grep -c '^backend ' <<<"$snap")" "1 3" \
 		"the snapshot that bad commands are compared against holds 1 service and 3 backends" ||
 		diag_lines "$snap"
-	bad_cmd "VIP that does not exist" backend add 10.100.0.200 "$PORT" tcp 10.100.0.14
-	bad_cmd "service port that does not exist" backend add "$VIP" 81 tcp 10.100.0.14
+	failed_cmd "VIP that does not exist" backend add 10.100.0.200 "$PORT" tcp 10.100.0.14
+	failed_cmd "service port that does not exist" backend add "$VIP" 81 tcp 10.100.0.14
+	failed_cmd "service that exists already" vip add "$VIP" "$PORT" tcp
+	failed_cmd "backend that is already in the service" backend add "$VIP" "$PORT" tcp 10.100.0.11
+	failed_cmd "backend that is not in the service" backend del "$VIP" "$PORT" tcp 10.100.0.99
+	bad_cmd "persistence and timeout together" vip add 10.100.0.201 "$PORT" tcp persistence 60 timeout 30
+	bad_cmd "an option given twice" vip add 10.100.0.201 "$PORT" tcp sched sh sched mh
+	bad_cmd "weight given twice" backend add "$VIP" "$PORT" tcp 10.100.0.14 weight 1 weight 2
 	bad_cmd "bad backend address" backend add "$VIP" "$PORT" tcp 10.0.0.300
 	bad_cmd "backend port differs from the service's" backend add "$VIP" "$PORT" tcp 10.100.0.14:8080
 	bad_cmd "weight 70000" backend add "$VIP" "$PORT" tcp 10.100.0.14 weight 70000
@@ -690,6 +701,16 @@ test_mac()
 	http_fresh client 20 "$VIP2" "$PORT" >"$f"
 	is "$(count rs3 "$f")" 20 "mac: all 20 requests to $VIP2 are now answered by rs3" ||
 		diag_lines "$(counts "$f")"
+
+	# Known MACs are re-probed every 10 s; an operator's static entry
+	# must come out of that as it went in.
+	ip -n "$(ns lb)" neigh replace "$NEW_RS" lladdr "$(mac_of rs3)" dev eth0 nud permanent
+	ok $? "mac: $NEW_RS pinned to rs3's MAC with a permanent neighbour entry"
+	! wait_until 12 eval '! ip -n "$(ns lb)" neigh show "$NEW_RS" dev eth0 | grep -q PERMANENT'
+	ok $? "mac: the permanent entry is still permanent after 12 s (a re-probe round)" ||
+		diag "$(ip -n "$(ns lb)" neigh show "$NEW_RS" dev eth0)"
+	is "$(state_of "$NEW_RS")" "up $(mac_of rs3)" "mac: $NEW_RS is still up with the pinned MAC"
+	ip -n "$(ns lb)" neigh del "$NEW_RS" dev eth0
 	lbctl_in lb vip del "$VIP2" "$PORT" tcp &&
 		ip -n "$(ns lb)" addr del "$VIP2/32" dev eth0
 	ok $? "mac: the second service removed"

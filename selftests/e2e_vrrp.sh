@@ -480,6 +480,30 @@ test_reload()
 	ok $? "reload: lb1 gave $VIP_R up"
 	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "reload: $VIP1 stayed on lb1 throughout"
 	is "$(states_of "$LBS")" "lb1=MASTER lb2=BACKUP" "reload: lb1 stayed MASTER"
+
+	# On the backup, a VIP and service the reload adds stay standby.
+	cp "$CONF2" "$orig"
+	{
+		sed "s|^\(        $VIP1/32 dev eth0\)$|\1\n        $VIP_R/32 dev eth0|" "$orig"
+		conf_vs "$VIP_R"
+	} >"$CONF2"
+	out=$(lbctl_in lb2 reload 2>&1)
+	ok $? "reload: lbctl reload on the backup with $VIP_R and its virtual_server added" ||
+		diag_lines "$out"
+	is "$(svc_active lb2 "$VIP_R")" False "reload: on the backup the new service is standby" ||
+		diag_lines "$(lbctl_in lb2 vip list 2>&1)"
+	is "$(vip_holders "$VIP_R" lb1 lb2)" "" "reload: nobody holds $VIP_R (lb1's file lacks it)"
+	cp "$orig" "$CONF2"
+	out=$(lbctl_in lb2 reload 2>&1)
+	ok $? "reload: the backup's file restored" || diag_lines "$out"
+}
+
+# svc_active NODE VIP: True/False, the active flag of VIP's port-80 service.
+svc_active()
+{
+	lbctl_in "$1" -j vip list 2>/dev/null | "$PY" -c '
+import json, sys
+print(" ".join(str(v["active"]) for v in json.load(sys.stdin) if v["vip"] == sys.argv[1]))' "$2"
 }
 
 # ---------------------------------------------------------------- 4. nopreempt

@@ -97,6 +97,9 @@ static int parse_be_args(struct ctx *c, int argc, char **argv, struct be_args *a
 	for (i = 4; i < argc; i++) {
 		const char *val;
 
+		if ((streq(argv[i], "weight") && a->has_weight) ||
+		    (streq(argv[i], "dev") && a->ifname))
+			return usage_err(c, "%s given twice", argv[i]);
 		if (streq(argv[i], "weight")) {
 			if (!(val = opt_value(c, argc, argv, &i)))
 				return EXIT_USAGE;
@@ -144,10 +147,10 @@ static int lookup(struct ctx *c, struct lb_maps *m, const struct be_args *a, con
 
 	svc_str(&a->key, s, sizeof(s));
 	if (lb_svc_find(m, &a->key, svc_id))
-		return usage_err(c, "service %s does not exist on %s (add it with '%s vip add')",
+		return run_err(c, "service %s does not exist on %s (add it with '%s vip add')",
 				 s, ifname, c->prog);
 	if (be_id && lb_be_find(m, *svc_id, a->family, a->addr, be_id))
-		return usage_err(c, "backend %s is not in service %s",
+		return run_err(c, "backend %s is not in service %s",
 				 lb_addr_str(a->family, a->addr, b, sizeof(b)), s);
 	return 0;
 }
@@ -177,7 +180,7 @@ static int backend_add(struct ctx *c, int argc, char **argv)
 	svc_str(&a.key, s, sizeof(s));
 	err = lookup(c, &m, &a, ifname, &svc_id, NULL);
 	if (!err && !lb_be_find(&m, svc_id, a.family, a.addr, &id))
-		err = usage_err(c, "backend %s is already in service %s", b, s);
+		err = run_err(c, "backend %s is already in service %s", b, s);
 	/* ARP may take a while: not while holding everyone else's lock. */
 	lb_maps_unlock(&m);
 	if (err)
@@ -198,7 +201,7 @@ static int backend_add(struct ctx *c, int argc, char **argv)
 	if (err == -ENOENT)
 		err = run_err(c, "service %s was deleted meanwhile", s);
 	else if (err == -EEXIST)
-		err = usage_err(c, "backend %s is already in service %s", b, s);
+		err = run_err(c, "backend %s is already in service %s", b, s);
 	else if (err == -ENOSPC)
 		err = run_err(c, "backend %s: no free backend slot on %s (raise lbctl_max_backends)",
 			      b, ifname);
@@ -316,7 +319,7 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 		return err;
 	if (filter && lb_svc_find(&m, &key, &svc_id)) {
 		lb_maps_close(&m);
-		return usage_err(c, "service %s does not exist on %s", svc_str(&key, s, sizeof(s)),
+		return run_err(c, "service %s does not exist on %s", svc_str(&key, s, sizeof(s)),
 				 ifname);
 	}
 	json_init(&j, stdout);

@@ -170,7 +170,7 @@ int do_up(struct ctx *c, int argc, char **argv)
 	if (!caps_can_run_controller())
 		return run_err(c, "lbctl up needs root (or CAP_BPF and CAP_NET_ADMIN)");
 	if (nl_link_get(ifname, &li))
-		return usage_err(c, "%s: no such interface", ifname);
+		return run_err(c, "%s: no such interface", ifname);
 	if (!memcmp(li.mac, (uint8_t[6]){ 0 }, 6))
 		return usage_err(c, "%s has no Ethernet address: direct server return rewrites "
 				 "MACs, so it needs an Ethernet interface", ifname);

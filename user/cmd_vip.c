@@ -27,6 +27,9 @@ struct vip_args {
 static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args *a,
 			  bool with_opts)
 {
+	static const char *const opts[] = { "dev", "sched", "persistence", "timeout",
+					    "table-size" };
+	unsigned int seen = 0, o;
 	uint32_t v;
 	int i, err;
 
@@ -49,6 +52,11 @@ static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args 
 			a->ifname = kw;
 			continue;
 		}
+		for (o = 0; !streq(opts[o], kw); o++)
+			;
+		if (seen & 1u << o)
+			return usage_err(c, "%s given twice", kw);
+		seen |= 1u << o;
 		if (!(val = opt_value(c, argc, argv, &i)))
 			return EXIT_USAGE;
 		if (streq(kw, "dev")) {
@@ -74,6 +82,10 @@ static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args 
 				a->opts.flags |= LB_SVC_F_AFFINITY;
 		}
 	}
+	/* one field holds both: the affinity's timeout is the flows' */
+	if ((seen & 1u << 2) && (seen & 1u << 3))
+		return usage_err(c, "persistence SECS also sets the flows' idle timeout: give "
+				 "persistence or timeout, not both");
 	return 0;
 }
 
@@ -98,7 +110,7 @@ static int vip_add(struct ctx *c, int argc, char **argv)
 	lb_maps_close(&m);
 	svc_str(&a.key, s, sizeof(s));
 	if (err == -EEXIST)
-		return usage_err(c, "service %s already exists on %s", s, ifname);
+		return run_err(c, "service %s already exists on %s", s, ifname);
 	if (err == -ENOSPC)
 		return run_err(c, "service %s: no free service slot on %s (raise lbctl_max_services)",
 			       s, ifname);
@@ -124,7 +136,7 @@ static int vip_del(struct ctx *c, int argc, char **argv)
 	err = lb_svc_find(&m, &a.key, &id);
 	if (err) {
 		lb_maps_close(&m);
-		return usage_err(c, "service %s does not exist on %s", s, ifname);
+		return run_err(c, "service %s does not exist on %s", s, ifname);
 	}
 	err = lb_svc_del(&m, id);
 	lb_maps_close(&m);

@@ -128,8 +128,8 @@ void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active)
  * sends a gratuitous ARP is found once the kernel's entry goes stale. */
 static void neigh_refresh(struct ctl *c, bool all)
 {
-	struct { int family; uint8_t addr[16]; } *todo;
-	uint32_t i, n = 0;
+	struct nl_neigh_addr *todo;
+	uint32_t n = 0, i;
 
 	if (lb_maps_lock(&c->maps))
 		return;
@@ -144,8 +144,8 @@ static void neigh_refresh(struct ctl *c, bool all)
 		n++;
 	}
 	lb_maps_unlock(&c->maps);
-	for (i = 0; i < n; i++)
-		nl_neigh_resolve(c->ifindex, todo[i].family, todo[i].addr);
+	if (n)
+		nl_neigh_refresh(c->ifindex, todo, n);
 	free(todo);
 }
 
@@ -310,9 +310,11 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 				      "in the log)", first[0] ? first : strerror(-err));
 			return;
 		}
+		/* The new file's instances say which VIPs VRRP owns: a VIP
+		 * it adds must not start out active on a backup. */
 		old = c->cfg;
-		err = ctl_apply_services(c, old, new);
 		c->cfg = new;
+		err = ctl_apply_services(c, old, new);
 		err = err ?: ctl_health_reload(c, new);
 		err = err ?: ctl_vrrp_reload(c, new);
 		if (err)
@@ -498,6 +500,10 @@ static void teardown(struct ctl *c)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/vips", c->opts.state_dir);
 	unlink(path);
+	/* A stopped controller's last words (MASTER, say) must not be
+	 * scraped on as if they were news. */
+	if (textfile_path(c))
+		unlink(textfile_path(c));
 	cfg_free(c->cfg);
 }
 

@@ -19,6 +19,7 @@
 #include "evloop.h"
 #include "json.h"
 #include "log.h"
+#include "stats_prom.h"
 
 #define SCRIPT_TIMEOUT_NS	(10ull * 1000000000ull)
 
@@ -379,12 +380,17 @@ void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 {
 	const struct health *h = c->health;
 	struct chk_status st;
+	char svc[96], a[64];
 	int i;
 
 	json_arr_open(o->j, "health");
 	for (i = 0; h && i < h->n; i++) {
 		chk_target_status(h->hc[i]->t, &st);
+		snprintf(svc, sizeof(svc), "%s:%u/%s",
+			 cfg_addr_str(&h->hc[i]->vs->vip, a, sizeof(a)), h->hc[i]->vs->port,
+			 h->hc[i]->vs->proto == IPPROTO_UDP ? "udp" : "tcp");
 		json_obj_open(o->j, NULL);
+		json_str(o->j, "service", svc);
 		json_str(o->j, "backend", chk_target_name(h->hc[i]->t));
 		json_bool(o->j, "up", st.up);
 		json_u64(o->j, "weight", h->hc[i]->weight);
@@ -394,40 +400,54 @@ void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 		json_u64(o->j, "checks_ok", st.checks_ok);
 		json_u64(o->j, "checks_failed", st.checks_failed);
 		json_obj_close(o->j);
-		fprintf(o->txt, "health %-28s %-4s %s (transitions %llu)\n",
+		fprintf(o->txt, "health %s %-28s %-4s %s (transitions %llu)\n", svc,
 			chk_target_name(h->hc[i]->t), st.up ? "up" : "down", st.last_result,
 			(unsigned long long)st.transitions);
 	}
 	json_arr_close(o->j);
 }
 
+/* The labels of lbctl_backend_*: one real server may be in several
+ * services, each with its own checks. */
+static const char *hc_labels(const struct ctl *c, const struct hc *e, char *buf, size_t len)
+{
+	struct lb_svc_key k;
+	char svc[256], a[64];
+
+	lb_svc_key_make(&k, lb_family(&e->vs->vip), e->vs->vip.bytes, e->vs->port, e->vs->proto);
+	prom_svc_labels(svc, sizeof(svc), c->ifname, &k);
+	snprintf(buf, len, "%s,backend=\"%s\"", svc, cfg_addr_str(&e->rs->addr, a, sizeof(a)));
+	return buf;
+}
+
 void ctl_health_metrics(const struct ctl *c, FILE *f)
 {
 	const struct health *h = c->health;
 	struct chk_status st;
+	char l[400];
 	int i;
 
 	if (!h || !h->n)
 		return;
-	fprintf(f, "# HELP lbctl_health_check_up 1 when the real server passes its checks.\n"
-		"# TYPE lbctl_health_check_up gauge\n");
+	prom_family(f, "lbctl_health_check_up", "gauge",
+		    "1 when the real server passes its checks.");
 	for (i = 0; i < h->n; i++) {
 		chk_target_status(h->hc[i]->t, &st);
-		fprintf(f, "lbctl_health_check_up{backend=\"%s\"} %d\n",
-			chk_target_name(h->hc[i]->t), st.up);
+		fprintf(f, "lbctl_health_check_up{%s} %d\n", hc_labels(c, h->hc[i], l, sizeof(l)),
+			st.up);
 	}
-	fprintf(f, "# HELP lbctl_health_transitions_total Up/down changes of the real server.\n"
-		"# TYPE lbctl_health_transitions_total counter\n");
+	prom_family(f, "lbctl_health_transitions_total", "counter",
+		    "Up/down changes of the real server.");
 	for (i = 0; i < h->n; i++) {
 		chk_target_status(h->hc[i]->t, &st);
-		fprintf(f, "lbctl_health_transitions_total{backend=\"%s\"} %llu\n",
-			chk_target_name(h->hc[i]->t), (unsigned long long)st.transitions);
+		fprintf(f, "lbctl_health_transitions_total{%s} %llu\n",
+			hc_labels(c, h->hc[i], l, sizeof(l)), (unsigned long long)st.transitions);
 	}
-	fprintf(f, "# HELP lbctl_health_last_check_seconds Wall-clock time of the last check.\n"
-		"# TYPE lbctl_health_last_check_seconds gauge\n");
+	prom_family(f, "lbctl_health_last_check_seconds", "gauge",
+		    "Wall-clock time of the last check.");
 	for (i = 0; i < h->n; i++) {
 		chk_target_status(h->hc[i]->t, &st);
-		fprintf(f, "lbctl_health_last_check_seconds{backend=\"%s\"} %lld\n",
-			chk_target_name(h->hc[i]->t), (long long)st.last_check_realtime_s);
+		fprintf(f, "lbctl_health_last_check_seconds{%s} %lld\n",
+			hc_labels(c, h->hc[i], l, sizeof(l)), (long long)st.last_check_realtime_s);
 	}
 }

@@ -28,6 +28,7 @@
 #include "chk.h"
 #include "ctl.h"
 #include "evloop.h"
+#include "stats_prom.h"
 #include "json.h"
 #include "log.h"
 #include "nl.h"
@@ -1304,6 +1305,7 @@ void ctl_vrrp_status(const struct ctl *c, struct ctl_status_out *o)
 
 void ctl_vrrp_metrics(const struct ctl *c, FILE *f)
 {
+	char name[3 * CFG_NAME_MAX];
 	int i, r;
 
 	if (!c->n_vrrp)
@@ -1312,18 +1314,18 @@ void ctl_vrrp_metrics(const struct ctl *c, FILE *f)
 		"# TYPE lbctl_vrrp_master gauge\n");
 	for (i = 0; i < c->n_vrrp; i++)
 		fprintf(f, "lbctl_vrrp_master{instance=\"%s\",vrid=\"%u\"} %d\n",
-			c->vrrp[i]->ci->name, c->vrrp[i]->ci->vrid,
+			prom_escape(c->vrrp[i]->ci->name, name, sizeof(name)), c->vrrp[i]->ci->vrid,
 			c->vrrp[i]->fsm.state == VRRP_MASTER);
 	fprintf(f, "# HELP lbctl_vrrp_adverts_discarded_total Adverts discarded, by reason.\n"
 		"# TYPE lbctl_vrrp_adverts_discarded_total counter\n");
 	for (i = 0; i < c->n_vrrp; i++)
 		for (r = 1; r < DROP_COUNT; r++)
 			fprintf(f, "lbctl_vrrp_adverts_discarded_total{instance=\"%s\",reason=\"%s\"} %llu\n",
-				c->vrrp[i]->ci->name, drop_str(r),
+				prom_escape(c->vrrp[i]->ci->name, name, sizeof(name)), drop_str(r),
 				(unsigned long long)c->vrrp[i]->drops[r]);
 	fprintf(f, "# HELP lbctl_vrrp_became_master_total Transitions to MASTER.\n"
 		"# TYPE lbctl_vrrp_became_master_total counter\n");
 	for (i = 0; i < c->n_vrrp; i++)
 		fprintf(f, "lbctl_vrrp_became_master_total{instance=\"%s\"} %llu\n",
-			c->vrrp[i]->ci->name, (unsigned long long)c->vrrp[i]->became_master);
+			prom_escape(c->vrrp[i]->ci->name, name, sizeof(name)), (unsigned long long)c->vrrp[i]->became_master);
 }

@@ -271,24 +271,19 @@ out:
 	return err;
 }
 
-int nl_neigh_resolve(int ifindex, int family, const void *addr)
+/* NTF_USE: the kernel creates the entry if needed and starts resolution
+ * as if a packet were waiting; state is ignored. */
+static int neigh_use(struct nl_sock *sk, int ifindex, int family, const void *addr)
 {
-	struct nl_sock *sk = sock_open();
-	struct rtnl_neigh *n;
-	struct nl_addr *dst;
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *dst = nl_addr_build(af(family), addr, family == LB_AF_INET6 ? 16 : 4);
 	int err = -ENOMEM;
 
-	if (!sk)
-		return -ENOMEM;
-	n = rtnl_neigh_alloc();
-	dst = nl_addr_build(af(family), addr, family == LB_AF_INET6 ? 16 : 4);
 	if (!n || !dst)
 		goto out;
 	rtnl_neigh_set_ifindex(n, ifindex);
 	rtnl_neigh_set_dst(n, dst);
 	rtnl_neigh_set_family(n, af(family));
-	/* NTF_USE: the kernel creates the entry if needed and starts
-	 * resolution as if a packet were waiting; state is ignored. */
 	rtnl_neigh_set_flags(n, NTF_USE);
 	rtnl_neigh_set_state(n, NUD_NONE);
 	err = nlerr(rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE));
@@ -297,6 +292,47 @@ out:
 		nl_addr_put(dst);
 	if (n)
 		rtnl_neigh_put(n);
+	return err;
+}
+
+int nl_neigh_resolve(int ifindex, int family, const void *addr)
+{
+	struct nl_sock *sk = sock_open();
+	int err;
+
+	if (!sk)
+		return -ENOMEM;
+	err = neigh_use(sk, ifindex, family, addr);
+	nl_socket_free(sk);
+	return err;
+}
+
+int nl_neigh_refresh(int ifindex, const struct nl_neigh_addr *a, int n)
+{
+	struct nl_sock *sk = sock_open();
+	struct nl_cache *cache = NULL;
+	int i, err;
+
+	if (!sk)
+		return -ENOMEM;
+	err = nlerr(rtnl_neigh_alloc_cache(sk, &cache));
+	for (i = 0; !err && i < n; i++) {
+		struct nl_addr *dst = nl_addr_build(af(a[i].family), a[i].addr,
+						    a[i].family == LB_AF_INET6 ? 16 : 4);
+		struct rtnl_neigh *e = dst ? rtnl_neigh_get(cache, ifindex, dst) : NULL;
+		bool is_static = e && (rtnl_neigh_get_state(e) & (NUD_PERMANENT | NUD_NOARP));
+
+		if (e)
+			rtnl_neigh_put(e);
+		if (dst)
+			nl_addr_put(dst);
+		else
+			err = -ENOMEM;
+		if (dst && !is_static)
+			neigh_use(sk, ifindex, a[i].family, a[i].addr);
+	}
+	if (cache)
+		nl_cache_free(cache);
 	nl_socket_free(sk);
 	return err;
 }

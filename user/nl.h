@@ -38,6 +38,15 @@ int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6]);
  * neighbour solicitation goes out); the answer arrives as an event. */
 int nl_neigh_resolve(int ifindex, int family, const void *addr);
 
+struct nl_neigh_addr {
+	int family;			/* LB_AF_* */
+	uint8_t addr[16];
+};
+/* nl_neigh_resolve for each of n addresses, except those whose entry is
+ * static (PERMANENT or NOARP): re-probing one would turn an operator's
+ * `ip neigh replace ... nud permanent` into an ordinary, probed entry. */
+int nl_neigh_refresh(int ifindex, const struct nl_neigh_addr *a, int n);
+
 /* Events: neighbour entries appearing, changing or going, and links going
  * up or down. mac is NULL when the entry has no usable address. */
 struct nl_watch_ops {

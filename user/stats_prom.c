@@ -6,12 +6,26 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "stats_prom.h"
 
 void prom_family(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+const char *prom_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 3 <= len; in++) {
+		if (*in == '\\' || *in == '"' || *in == '\n')
+			out[o++] = '\\';
+		out[o++] = *in == '\n' ? 'n' : *in;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* Global counters: one family per kind, a label per reason. */
@@ -48,10 +62,12 @@ static const struct {
 #undef G
 };
 
-static void write_global(FILE *f, const struct lb_global_stats *g, const char *ifname)
+static void write_global(FILE *f, const struct lb_global_stats *g, const char *raw_ifname)
 {
+	char ifname[3 * IFNAMSIZ];
 	size_t i;
 
+	prom_escape(raw_ifname, ifname, sizeof(ifname));
 	for (i = 0; i < sizeof(global_metrics) / sizeof(global_metrics[0]); i++) {
 		__u64 v = *(const __u64 *)((const char *)g + global_metrics[i].off);
 
@@ -67,13 +83,14 @@ static void write_global(FILE *f, const struct lb_global_stats *g, const char *i
 	}
 }
 
-static void svc_labels(char *buf, size_t len, const char *ifname, const struct lb_svc_key *k)
+void prom_svc_labels(char *buf, size_t len, const char *ifname, const struct lb_svc_key *k)
 {
-	char a[64];
+	char a[64], esc[3 * IFNAMSIZ];
 
 	inet_ntop(k->family == LB_AF_INET6 ? AF_INET6 : AF_INET, k->addr, a, sizeof(a));
-	snprintf(buf, len, "interface=\"%s\",vip=\"%s\",port=\"%u\",proto=\"%s\"", ifname, a,
-		 ntohs(k->port), k->proto == 17 ? "udp" : "tcp");
+	snprintf(buf, len, "interface=\"%s\",vip=\"%s\",port=\"%u\",proto=\"%s\"",
+		 prom_escape(ifname, esc, sizeof(esc)), a, ntohs(k->port),
+		 k->proto == 17 ? "udp" : "tcp");
 }
 
 static const struct {
@@ -99,7 +116,7 @@ static void write_services(FILE *f, struct lb_maps *m, const char *ifname)
 			if (!(m->svc[id].flags & LB_SVC_F_USED))
 				continue;
 			lb_read_counters(m, LB_M_SERVICE_STATS, id, &c);
-			svc_labels(labels, sizeof(labels), ifname, &m->svc[id].key);
+			prom_svc_labels(labels, sizeof(labels), ifname, &m->svc[id].key);
 			fprintf(f, "%s{%s} %llu\n", name, labels, (unsigned long long)
 				*(const __u64 *)((const char *)&c + counter_metrics[i].off));
 		}
@@ -110,7 +127,7 @@ static void write_services(FILE *f, struct lb_maps *m, const char *ifname)
 		if (!(m->svc[id].flags & LB_SVC_F_USED))
 			continue;
 		lb_read_counters(m, LB_M_SERVICE_STATS, id, &c);
-		svc_labels(labels, sizeof(labels), ifname, &m->svc[id].key);
+		prom_svc_labels(labels, sizeof(labels), ifname, &m->svc[id].key);
 		fprintf(f, "lbctl_service_drops_total{%s} %llu\n", labels,
 			(unsigned long long)c.drops);
 	}
@@ -119,7 +136,7 @@ static void write_services(FILE *f, struct lb_maps *m, const char *ifname)
 	for (id = 0; id < m->max_services; id++) {
 		if (!(m->svc[id].flags & LB_SVC_F_USED))
 			continue;
-		svc_labels(labels, sizeof(labels), ifname, &m->svc[id].key);
+		prom_svc_labels(labels, sizeof(labels), ifname, &m->svc[id].key);
 		fprintf(f, "lbctl_service_active{%s} %d\n", labels,
 			!!(m->svc[id].flags & LB_SVC_F_ACTIVE));
 	}
@@ -130,7 +147,7 @@ static void be_labels(char *buf, size_t len, struct lb_maps *m, const char *ifna
 	const struct lb_backend *b = &m->be[id];
 	char svc[200], a[64];
 
-	svc_labels(svc, sizeof(svc), ifname, &m->svc[b->svc_id].key);
+	prom_svc_labels(svc, sizeof(svc), ifname, &m->svc[b->svc_id].key);
 	inet_ntop(b->family == LB_AF_INET6 ? AF_INET6 : AF_INET, b->addr, a, sizeof(a));
 	snprintf(buf, len, "%s,backend=\"%s\"", svc, a);
 }

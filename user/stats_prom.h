@@ -15,4 +15,12 @@ int prom_write(struct lb_maps *m, const char *ifname, const char *path,
 /* Print "# HELP" and "# TYPE" lines of a family. */
 void prom_family(FILE *f, const char *name, const char *type, const char *help);
 
+/* IN as a label value: backslash, double quote and newline escaped (an
+ * interface or instance name may hold any of them); cut to fit OUT. */
+const char *prom_escape(const char *in, char *out, size_t len);
+
+/* interface="IFNAME",vip="...",port="...",proto="..." for service K;
+ * IFNAME raw, escaped here. */
+void prom_svc_labels(char *buf, size_t len, const char *ifname, const struct lb_svc_key *k);
+
 #endif
