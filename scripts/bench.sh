@@ -309,8 +309,13 @@ EOF
   batch lookups; memory is the map's `memlock` from /proc/self/fdinfo (what
   `bpftool map show` prints).
 - **HTTP** (`scripts/bench_net.sh http`): namespaces joined by a bridge (in a
-  namespace of its own, `xdp_pass` on every port so XDP_TX lands, tx
-  checksum offload off on the hosts, as selftests/lib.sh builds them): a
+  namespace of its own): a client built as selftests/lib.sh builds test
+  hosts (tx checksum offload off, since its packets cross the balancer's
+  XDP_TX, which needs full checksums), while the real servers and the
+  balancer send as hosts with NICs do, with TSO and checksum offload
+  (`nic_like`: no XDP program on their bridge ports, since the kernel's
+  veth turns GSO off on a host whose port has one; the balancer's port
+  gets `xdp_pass` only while an XDP mode runs, so that XDP_TX lands). A
   client, a balancer node and two real servers running nginx (one worker,
   a fixed 4-byte answer, access log off), holding the VIP on lo with
   arp_ignore=1/arp_announce=2. `wrk -t1 -c8 -d4s --latency` from the client,
