@@ -527,6 +527,10 @@ test_bad_commands()
 	failed_cmd "service that exists already" vip add "$VIP" "$PORT" tcp
 	failed_cmd "backend that is already in the service" backend add "$VIP" "$PORT" tcp 10.100.0.11
 	failed_cmd "backend that is not in the service" backend del "$VIP" "$PORT" tcp 10.100.0.99
+	failed_cmd "backend with no route to it" backend add "$VIP" "$PORT" tcp 10.200.0.5
+	ip -n "$(ns lb)" route add 10.201.0.0/24 via "${RS_IP[rs1]}"
+	failed_cmd "backend behind a gateway" backend add "$VIP" "$PORT" tcp 10.201.0.5
+	ip -n "$(ns lb)" route del 10.201.0.0/24
 	bad_cmd "persistence and timeout together" vip add 10.100.0.201 "$PORT" tcp persistence 60 timeout 30
 	bad_cmd "an option given twice" vip add 10.100.0.201 "$PORT" tcp sched sh sched mh
 	bad_cmd "weight given twice" backend add "$VIP" "$PORT" tcp 10.100.0.14 weight 1 weight 2

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "cmd.h"
 #include "json.h"
@@ -140,6 +141,33 @@ static bool resolve_mac(const char *ifname, int family, const uint8_t *addr, uin
 	return false;
 }
 
+/* Direct server return changes only the destination MAC: the server must
+ * be a neighbour on IFACE, not behind a router or on another interface. */
+static int check_on_link(struct ctx *c, const char *ifname, const struct be_args *a,
+			 const char *b)
+{
+	struct nl_link_info li;
+	char other[IFNAMSIZ];
+	bool gw = false;
+	int oif = 0, err;
+
+	if (nl_link_get(ifname, &li))
+		return run_err(c, "%s: no such interface", ifname);
+	err = nl_route_get(a->family, a->addr, &oif, &gw);
+	if (err)
+		return run_err(c, "backend %s: no route to it (%s); a real server must be on "
+			       "%s's link", b, strerror(-err), ifname);
+	if (gw)
+		return run_err(c, "backend %s is reached through a gateway, not on %s's link: "
+			       "direct server return needs the real servers on the balancer's "
+			       "L2 segment", b, ifname);
+	if (oif != li.ifindex)
+		return run_err(c, "backend %s is reached through %s, not %s: direct server "
+			       "return needs the real servers on the balancer's L2 segment", b,
+			       if_indextoname(oif, other) ?: "another interface", ifname);
+	return 0;
+}
+
 static int lookup(struct ctx *c, struct lb_maps *m, const struct be_args *a, const char *ifname,
 		  uint32_t *svc_id, uint32_t *be_id)
 {
@@ -174,6 +202,7 @@ static int backend_add(struct ctx *c, int argc, char **argv)
 		return usage_err(c, "backend %s is an address of this node; a real server "
 				 "must be another host on the link", b);
 	err = pick_iface(c, a.ifname, ifname);
+	err = err ?: check_on_link(c, ifname, &a, b);
 	err = err ?: open_maps(c, ifname, &m);
 	if (err)
 		return err;

@@ -80,6 +80,20 @@ static void kick_mac(struct ctl *c, const struct cfg_addr *a)
 		nl_neigh_resolve(c->ifindex, lb_family(a), a->bytes);
 }
 
+/* lbctl backend add refuses such a server; from a config it is kept (the
+ * route may come later) but can get no traffic until it is on the link. */
+static void warn_off_link(struct ctl *c, const struct cfg_addr *a)
+{
+	char s[64];
+	bool gw = false;
+	int oif = 0;
+
+	if (nl_route_get(lb_family(a), a->bytes, &oif, &gw) || gw || oif != c->ifindex)
+		pr_warn("backend %s is not on %s's link (%s): direct server return cannot "
+			"reach it", cfg_addr_str(a, s, sizeof(s)), c->ifname,
+			gw ? "its route goes through a gateway" : "no route to it through this interface");
+}
+
 static int add_backend(struct ctl *c, uint32_t svc_id, const struct cfg_addr *a,
 		       uint32_t weight, uint16_t flags)
 {
@@ -93,6 +107,7 @@ static int add_backend(struct ctl *c, uint32_t svc_id, const struct cfg_addr *a,
 		pr_err("backend %s: cannot add: %s", cfg_addr_str(a, s, sizeof(s)), strerror(-err));
 		return err;
 	}
+	warn_off_link(c, a);
 	kick_mac(c, a);
 	return 0;
 }

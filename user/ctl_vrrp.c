@@ -400,8 +400,9 @@ static void state_changed(struct vrrp_inst *in)
 	char prio[8];
 	const char *args[4] = { "INSTANCE", ci->name, name, prio };
 
-	pr_info("vrrp %s (VRID %u): %s -> %s, priority %u", ci->name, ci->vrid,
-		vrrp_state_str(in->prev), name, in->fsm.priority);
+	pr_info("vrrp %s (VRID %u): %s -> %s, priority %u%s", ci->name, ci->vrid,
+		vrrp_state_str(in->prev), name, in->fsm.priority,
+		in->fsm.priority != ci->priority ? " (lowered by tracking or quorum)" : "");
 	in->prev = s;
 	snprintf(prio, sizeof(prio), "%u", in->fsm.priority);
 	if (s == VRRP_MASTER)
@@ -432,8 +433,8 @@ static void set_ready(struct vrrp_inst *in, bool ready)
 
 	in->ready = ready;
 	if (ready && !was)
-		pr_info("vrrp %s: master silent for %llu ms: attaching XDP ahead of a takeover",
-			in->ci->name,
+		pr_info("vrrp %s: no advert from a master for Master_Down_Interval less one "
+			"advert (%llu ms): attaching XDP ahead of a takeover", in->ci->name,
 			(unsigned long long)(vrrp_fsm_master_down_interval(&in->fsm) -
 					     in->fsm.master_adver_int_us) / 1000);
 	/* always: a reload may have dropped an instance that was ready */

@@ -9,6 +9,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/neighbour.h>
+#include <netlink/route/route.h>
 
 #include "lb_shared.h"
 #include "nl.h"
@@ -231,6 +232,37 @@ static bool neigh_usable(int state)
 {
 	return state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE |
 			NUD_PERMANENT | NUD_NOARP);
+}
+
+int nl_route_get(int family, const void *addr, int *oif, bool *via_gateway)
+{
+	struct nl_sock *sk = sock_open();
+	struct nl_addr *dst = NULL;
+	struct rtnl_route *r = NULL;
+	struct rtnl_nexthop *nh;
+	int err = -ENOMEM;
+
+	if (!sk)
+		return -ENOMEM;
+	dst = nl_addr_build(af(family), addr, family == LB_AF_INET6 ? 16 : 4);
+	if (!dst)
+		goto out;
+	err = nlerr(rtnl_route_lookup(sk, dst, &r));
+	if (err)
+		goto out;
+	nh = rtnl_route_nexthop_n(r, 0);
+	err = nh ? 0 : -ENETUNREACH;
+	if (nh) {
+		*oif = rtnl_route_nh_get_ifindex(nh);
+		*via_gateway = rtnl_route_nh_get_gateway(nh) != NULL;
+	}
+out:
+	if (r)
+		rtnl_route_put(r);
+	if (dst)
+		nl_addr_put(dst);
+	nl_socket_free(sk);
+	return err;
 }
 
 int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6])

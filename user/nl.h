@@ -31,6 +31,10 @@ bool nl_addr_present(int ifindex, int family, const void *addr);
  * primary first). IPv6: link-local ones only when link_local is set. */
 int nl_addr_list(int ifindex, int family, bool link_local, uint8_t (*out)[16], int max);
 
+/* The kernel's route to addr: its output interface, and whether it goes
+ * through a gateway. -ENETUNREACH (or another -errno) when there is none. */
+int nl_route_get(int family, const void *addr, int *oif, bool *via_gateway);
+
 /* Neighbour table: 0 and the MAC when the kernel has a usable entry,
  * -ENOENT otherwise. */
 int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6]);
