@@ -155,8 +155,8 @@ static int check_on_link(struct ctx *c, const char *ifname, const struct be_args
 		return run_err(c, "%s: no such interface", ifname);
 	err = nl_route_get(a->family, a->addr, &oif, &gw);
 	if (err)
-		return run_err(c, "backend %s: no route to it (%s); a real server must be on "
-			       "%s's link", b, strerror(-err), ifname);
+		return run_err(c, "backend %s: this node has no route to it; a real server "
+			       "must be on %s's link", b, ifname);
 	if (gw)
 		return run_err(c, "backend %s is reached through a gateway, not on %s's link: "
 			       "direct server return needs the real servers on the balancer's "
