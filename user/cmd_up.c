@@ -338,8 +338,9 @@ int do_check_config(struct ctx *c, int argc, char **argv)
 				 c->prog);
 	if (cfg_load(argv[0], &cfg))
 		return run_err(c, "%s: configuration has errors", argv[0]);
-	printf("%s: OK (%d virtual servers, %d VRRP instances, %d warnings)\n", argv[0],
-	       cfg->n_vs, cfg->n_instances, cfg->n_warnings);
+	printf("%s: OK (%d virtual server%s, %d VRRP instance%s, %d warning%s)\n", argv[0],
+	       cfg->n_vs, cfg->n_vs == 1 ? "" : "s", cfg->n_instances,
+	       cfg->n_instances == 1 ? "" : "s", cfg->n_warnings, cfg->n_warnings == 1 ? "" : "s");
 	cfg_free(cfg);
 	return 0;
 }

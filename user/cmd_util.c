@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -213,9 +214,9 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 
 int parse_proto(const char *s, uint8_t *proto)
 {
-	if (streq(s, "tcp") || streq(s, "TCP"))
+	if (!strcasecmp(s, "tcp"))
 		*proto = IPPROTO_TCP;
-	else if (streq(s, "udp") || streq(s, "UDP"))
+	else if (!strcasecmp(s, "udp"))
 		*proto = IPPROTO_UDP;
 	else
 		return -EINVAL;
