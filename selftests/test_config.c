@@ -922,6 +922,27 @@ static void test_notify_words(void)
 	run_free(&r);
 }
 
+/* With VRRP in the file, a service on an address no instance carries
+ * forwards on every node: say so (a typo, most often). */
+static void test_vs_off_vrrp(void)
+{
+	struct run r;
+
+	write_str(tmp("offvrrp.conf"), "vrrp_instance V {\n interface eth0\n"
+		  " virtual_router_id 3\n virtual_ipaddress {\n  10.0.0.100\n }\n}\n"
+		  "virtual_server 10.0.0.100 80 {\n real_server 10.0.0.2 80 {\n }\n}\n"
+		  "virtual_server 10.0.0.200 80 {\n real_server 10.0.0.2 80 {\n }\n}\n");
+	r = load(tmp("offvrrp.conf"));
+	ASSERT_TRUE(r.ret == 0 && r.cfg && r.cfg->n_warnings == 1 &&
+		    has_msg(&r, "offvrrp.conf", 12, "warning: virtual_server 10.0.0.200 is in no "
+			    "vrrp_instance's virtual_ipaddress: every node running this file "
+			    "forwards for it, master or not (static, as without VRRP)"),
+		    "a virtual_server on no instance's VIP: one warning, at its line");
+	if (r.cfg == NULL || r.cfg->n_warnings != 1)
+		tap_diag("  stderr:\n%s", r.out);
+	run_free(&r);
+}
+
 static void test_crlf(void)
 {
 	struct run r;
@@ -1137,6 +1158,7 @@ int main(void)
 	test_tutorial();
 	test_oneline();
 	test_notify_words();
+	test_vs_off_vrrp();
 	test_vs_group();
 	test_quoting();
 	test_ipv6();

@@ -2608,6 +2608,16 @@ static void check_sync_groups(struct parser *p)
 	}
 }
 
+static bool vip_listed(const struct cfg_vrrp_instance *in, const struct cfg_addr *vip)
+{
+	int i;
+
+	for (i = 0; i < in->n_vips; i++)
+		if (cfg_addr_eq(&in->vips[i].addr, vip))
+			return true;
+	return false;
+}
+
 static void check_services(struct parser *p)
 {
 	const struct cfg *c = p->cfg;
@@ -2631,6 +2641,18 @@ static void check_services(struct parser *p)
 				break;
 			}
 		}
+	}
+	/* With VRRP, a service on no instance's address is static: forwarded
+	 * by every node that runs, master or not; most likely a typo. */
+	for (k = 0; k < c->n_vs && c->n_instances; k++) {
+		for (j = 0; j < c->n_instances; j++)
+			if (vip_listed(&c->instances[j], &c->vs[k].vip))
+				break;
+		if (j == c->n_instances)
+			warn(p, p->vs_at[k], "virtual_server %s is in no vrrp_instance's "
+			     "virtual_ipaddress: every node running this file forwards for it, "
+			     "master or not (static, as without VRRP)",
+			     cfg_addr_str(&c->vs[k].vip, a, sizeof(a)));
 	}
 	if (c->n_vs > (int)c->global.max_services)
 		err(p, p->vs_at[c->global.max_services], "more than %u virtual_server "
