@@ -50,6 +50,12 @@ check_config_ok()
 	out=$("$LBCTL" check-config "$f" 2>&1); rc=$?
 	is "$rc" 0 "check-config ${f#"$TOP"/}: exit status 0" || diag_lines "$out"
 	note "check-config ${f#"$TOP"/}: $(tail -1 <<<"$out")"
+	out=$("$LBCTL" -j check-config "$f" 2>/dev/null | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["ok"], d["virtual_servers"] >= 0, d["warnings"] >= 0)' 2>&1)
+	is "$out" "True True True" "check-config -j ${f#"$TOP"/}: one JSON object, ok" ||
+		diag_lines "$out"
 }
 
 # check_config_bad NAME FILE LINE REGEX: check-config exits 1 and stderr has

@@ -14,6 +14,7 @@
 #include "caps.h"
 #include "cmd.h"
 #include "ctl.h"
+#include "json.h"
 #include "log.h"
 #include "nl.h"
 
@@ -325,7 +326,18 @@ int do_reload(struct ctx *c, int argc, char **argv)
 	if (strncmp(res, "ok", 2))
 		return run_err(c, "%s: reload rejected: %s", ifname,
 			       strncmp(res, "error ", 6) ? res : res + 6);
-	printf("%s: configuration reloaded\n", ifname);
+	if (c->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		json_str(&j, "interface", ifname);
+		json_bool(&j, "reloaded", true);
+		json_obj_close(&j);
+		json_end(&j);
+	} else {
+		printf("%s: configuration reloaded\n", ifname);
+	}
 	return 0;
 }
 
@@ -338,9 +350,24 @@ int do_check_config(struct ctx *c, int argc, char **argv)
 				 c->prog);
 	if (cfg_load(argv[0], &cfg))
 		return run_err(c, "%s: configuration has errors", argv[0]);
-	printf("%s: OK (%d virtual server%s, %d VRRP instance%s, %d warning%s)\n", argv[0],
-	       cfg->n_vs, cfg->n_vs == 1 ? "" : "s", cfg->n_instances,
-	       cfg->n_instances == 1 ? "" : "s", cfg->n_warnings, cfg->n_warnings == 1 ? "" : "s");
+	if (c->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		json_str(&j, "file", argv[0]);
+		json_bool(&j, "ok", true);
+		json_u64(&j, "virtual_servers", cfg->n_vs);
+		json_u64(&j, "vrrp_instances", cfg->n_instances);
+		json_u64(&j, "warnings", cfg->n_warnings);
+		json_obj_close(&j);
+		json_end(&j);
+	} else {
+		printf("%s: OK (%d virtual server%s, %d VRRP instance%s, %d warning%s)\n", argv[0],
+		       cfg->n_vs, cfg->n_vs == 1 ? "" : "s", cfg->n_instances,
+		       cfg->n_instances == 1 ? "" : "s", cfg->n_warnings,
+		       cfg->n_warnings == 1 ? "" : "s");
+	}
 	cfg_free(cfg);
 	return 0;
 }

@@ -25,7 +25,7 @@ void json_u64(struct json *j, const char *key, uint64_t val);
 void json_i64(struct json *j, const char *key, int64_t val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
-/* Closes any open nesting and ends the document with a newline. */
+/* Ends the document with a newline; close what was opened first. */
 void json_end(struct json *j);
 
 #endif
