@@ -85,8 +85,8 @@ static int open_for_show(struct ctx *c, const char *object, int argc, char **arg
 		} else if (textfile && streq(argv[i], "--textfile")) {
 			if (!(*textfile = opt_value(c, argc, argv, &i)))
 				return EXIT_USAGE;
-		} else if (!dev && i == argc - 1 && argv[i][0] != '-') {
-			dev = argv[i];
+		} else if (!dev && argv[i][0] != '-') {
+			dev = argv[i];	/* anywhere among the options, as ip(8) takes it */
 		} else {
 			return usage_err(c, "unexpected argument '%s' (try '%s %s help')", argv[i],
 					 c->prog, object);
