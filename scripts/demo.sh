@@ -206,7 +206,7 @@ LOOP=$!
 track_pid $LOOP
 sleep 1
 pid=$(cat "${LB_RUNDIR[lb1]}/eth0/pid")
-info "kill -9 $pid (lb1's controller): its XDP link dies with it"
+info "kill -9 $pid (lb1's controller): its guardian removes the VIP, then the XDP program"
 kill -9 "$pid"
 T0=$(date +%s.%N)
 wait_for "lb2 to take over" 15 is_state lb2 MASTER
@@ -219,11 +219,17 @@ wait $LOOP 2>/dev/null
 	t0 = float(sys.argv[2])
 	rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 	fails = [float(r[0]) for r in rows if r[1] == "fail"]
-	after = [float(r[0]) for r in rows if r[1] == "ok" and float(r[0]) > t0]
 	print("   requests: %d, failed: %d" % (len(rows), len(fails)))
-	if after:
-	    print("   first answer after the kill: %.2f s (lb2 takes over after its Master_Down_Interval:"
-	          " 3 x advert_int 1 s + (256 - priority 100) / 256 s = 3.61 s)" % (after[0] - t0))
+	# The gap: from the last answer before the first failure after the
+	# kill (the dying node forwards for a moment) to the next answer.
+	first_fail = min([f for f in fails if f > t0], default=None)
+	if first_fail is not None:
+	    before = [float(r[0]) for r in rows if r[1] == "ok" and float(r[0]) < first_fail]
+	    after = [float(r[0]) for r in rows if r[1] == "ok" and float(r[0]) > first_fail]
+	    if before and after:
+	        print("   no answer for %.2f s, then lb2 answered (it takes over after its"
+	              " Master_Down_Interval: 3 x advert_int 1 s + (256 - priority 100) / 256 s"
+	              " = 3.61 s after lb1's last advert)" % (after[0] - before[-1]))
 	EOF
 info "lb2 now: $(vrrp_state lb2), XDP: $(xdp_prog_on lb2)"
 
