@@ -413,6 +413,18 @@ static void cat_file(const char *path, FILE *to, bool chomp)
 	fclose(f);
 }
 
+/* The controller renames status.json into place whole; still, what is
+ * embedded unparsed must at least open an object, or -j prints no JSON. */
+static bool json_file_is_object(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int ch = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	return ch == '{';
+}
+
 int do_status(struct ctx *c, int argc, char **argv)
 {
 	char ifname[IFNAMSIZ], sdir[256], path[300], mode[16], s[80], a[64];
@@ -436,7 +448,7 @@ int do_status(struct ctx *c, int argc, char **argv)
 		json_bool(&j, "xdp_attached", strcmp(mode, "none"));
 		json_str(&j, "xdp_mode", mode);
 		snprintf(path, sizeof(path), "%s/status.json", sdir);
-		if (pid > 0 && !access(path, R_OK)) {
+		if (pid > 0 && json_file_is_object(path)) {
 			/* The controller's own document, embedded as is. */
 			fputs(",\"controller\":", stdout);
 			fflush(stdout);

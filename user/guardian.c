@@ -92,6 +92,14 @@ static int watch(int sock, int sigfd, pid_t parent)
 	return held;
 }
 
+static bool link_attached(int fd)
+{
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex;
+}
+
 int guardian_start(const struct ctl_opts *o)
 {
 	pid_t parent = getpid(), pid;
@@ -130,9 +138,9 @@ int guardian_start(const struct ctl_opts *o)
 		log_open(logpath);
 	link = getppid() == parent && sigfd >= 0 ? watch(3, sigfd, parent) : -1;
 	ctl_remove_stale_vips(o->ifname, o->state_dir);
-	/* A link the controller detached itself answers ENOLINK: nothing
-	 * to do. */
-	if (link >= 0 && !bpf_link_detach(link))
+	/* A link the controller detached itself (a clean stop) has no device
+	 * left; detaching it again succeeds silently, so ask first. */
+	if (link >= 0 && link_attached(link) && !bpf_link_detach(link))
 		pr_info("%s: XDP program detached after the controller died", o->ifname);
 	_exit(0);
 }
