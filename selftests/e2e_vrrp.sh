@@ -170,6 +170,7 @@ reset_nodes()
 		ip -n "$(ns "$n")" addr del "$VIP1/32" dev eth0 2>/dev/null
 		ip -n "$(ns "$n")" addr del "$VIP2/32" dev eth0 2>/dev/null
 		ip -n "$(ns "$n")" addr del "$VIP_R/32" dev eth0 2>/dev/null
+		ip -n "$(ns "$n")" addr del "$VIP_X/32" dev eth0 2>/dev/null
 	done
 }
 
@@ -460,24 +461,30 @@ test_down()
 # A Master kept across a reload takes a new virtual_ipaddress at once and
 # gives up one that went; the backup never holds it.
 VIP_R=$NET.120
+VIP_X=$NET.121
 test_reload()
 {
 	local orig out
 	orig=$(tmpdir)/conf1.orig
 	cp "$CONF1" "$orig"
-	sed "s|^\(        $VIP1/32 dev eth0\)$|\1\n        $VIP_R/32 dev eth0|" "$orig" >"$CONF1"
+	sed "s|^\(        $VIP1/32 dev eth0\)$|\1\n        $VIP_R/32 dev eth0|
+	     s|^\(    virtual_ipaddress {\)$|    virtual_ipaddress_excluded {\n        $VIP_X/32\n    }\n\1|" \
+		"$orig" >"$CONF1"
 	out=$(lbctl_in lb1 reload 2>&1)
-	ok $? "reload: lbctl reload on the master with $VIP_R added to VI_1" || diag_lines "$out"
-	wait_until 5 has_addr lb1 "$VIP_R"
-	ok $? "reload: lb1 (MASTER) holds the new $VIP_R"
+	ok $? "reload: lbctl reload on the master with $VIP_R added to VI_1 and $VIP_X excluded" ||
+		diag_lines "$out"
+	wait_until 5 eval "has_addr lb1 $VIP_R && has_addr lb1 $VIP_X"
+	ok $? "reload: lb1 (MASTER) holds the new $VIP_R and the excluded $VIP_X"
 	is "$(vip_holders "$VIP_R" lb1 lb2)" lb1 "reload: $VIP_R on lb1 only"
-	nsx client ping -c 1 -W 2 -q "$VIP_R" >/dev/null 2>&1
-	ok $? "reload: the client reaches $VIP_R"
+	is "$(vip_holders "$VIP_X" lb1 lb2)" lb1 "reload: $VIP_X on lb1 only"
+	nsx client ping -c 1 -W 2 -q "$VIP_R" >/dev/null 2>&1 &&
+		nsx client ping -c 1 -W 2 -q "$VIP_X" >/dev/null 2>&1
+	ok $? "reload: the client reaches $VIP_R and $VIP_X"
 	cp "$orig" "$CONF1"
 	out=$(lbctl_in lb1 reload 2>&1)
-	ok $? "reload: lbctl reload with $VIP_R removed again" || diag_lines "$out"
-	wait_until 5 eval "! has_addr lb1 $VIP_R"
-	ok $? "reload: lb1 gave $VIP_R up"
+	ok $? "reload: lbctl reload with $VIP_R and $VIP_X removed again" || diag_lines "$out"
+	wait_until 5 eval "! has_addr lb1 $VIP_R && ! has_addr lb1 $VIP_X"
+	ok $? "reload: lb1 gave $VIP_R and $VIP_X up"
 	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "reload: $VIP1 stayed on lb1 throughout"
 	is "$(states_of "$LBS")" "lb1=MASTER lb2=BACKUP" "reload: lb1 stayed MASTER"
 

@@ -227,4 +227,20 @@ void cfg_free(struct cfg *c);
 const char *cfg_addr_str(const struct cfg_addr *a, char *buf, size_t len);
 bool cfg_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b);
 
+/* Every address an instance owns while MASTER: virtual_ipaddress, then
+ * virtual_ipaddress_excluded (added, announced and forwarded for alike,
+ * only left out of the adverts, as in keepalived). */
+static inline int cfg_inst_n_addrs(const struct cfg_vrrp_instance *in)
+{
+	return in->n_vips + in->n_vips_excluded;
+}
+
+static inline const struct cfg_vip_addr *cfg_inst_addr(const struct cfg_vrrp_instance *in, int i)
+{
+	return i < in->n_vips ? &in->vips[i] : &in->vips_excluded[i - in->n_vips];
+}
+
+/* Is VIP one of the instance's addresses (cfg_inst_addr)? */
+bool cfg_inst_owns(const struct cfg_vrrp_instance *in, const struct cfg_addr *vip);
+
 #endif

@@ -2608,16 +2608,6 @@ static void check_sync_groups(struct parser *p)
 	}
 }
 
-static bool vip_listed(const struct cfg_vrrp_instance *in, const struct cfg_addr *vip)
-{
-	int i;
-
-	for (i = 0; i < in->n_vips; i++)
-		if (cfg_addr_eq(&in->vips[i].addr, vip))
-			return true;
-	return false;
-}
-
 static void check_services(struct parser *p)
 {
 	const struct cfg *c = p->cfg;
@@ -2646,7 +2636,7 @@ static void check_services(struct parser *p)
 	 * by every node that runs, master or not; most likely a typo. */
 	for (k = 0; k < c->n_vs && c->n_instances; k++) {
 		for (j = 0; j < c->n_instances; j++)
-			if (vip_listed(&c->instances[j], &c->vs[k].vip))
+			if (cfg_inst_owns(&c->instances[j], &c->vs[k].vip))
 				break;
 		if (j == c->n_instances)
 			warn(p, p->vs_at[k], "virtual_server %s is in no vrrp_instance's "

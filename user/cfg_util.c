@@ -112,6 +112,16 @@ int cfg_parse_addr(const char *s, struct cfg_addr *a)
 	return 0;
 }
 
+bool cfg_inst_owns(const struct cfg_vrrp_instance *in, const struct cfg_addr *vip)
+{
+	int i;
+
+	for (i = 0; i < cfg_inst_n_addrs(in); i++)
+		if (cfg_addr_eq(&cfg_inst_addr(in, i)->addr, vip))
+			return true;
+	return false;
+}
+
 bool cfg_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
 {
 	if (a->family != b->family)

@@ -48,10 +48,11 @@ static void write_vips(const struct ctl *c)
 
 		if (strcmp(in->ifname, c->ifname))
 			continue;
-		for (j = 0; j < in->n_vips; j++)
-			fprintf(f, "%s %s %d\n", cfg_addr_str(&in->vips[j].addr, a, sizeof(a)),
-				ctl_vrrp_vip_state(c, &in->vips[j].addr) > 0 ? "active" : "inactive",
-				in->vips[j].prefix);
+		for (j = 0; j < cfg_inst_n_addrs(in); j++)
+			fprintf(f, "%s %s %d\n",
+				cfg_addr_str(&cfg_inst_addr(in, j)->addr, a, sizeof(a)),
+				ctl_vrrp_vip_state(c, &cfg_inst_addr(in, j)->addr) > 0 ?
+				"active" : "inactive", cfg_inst_addr(in, j)->prefix);
 	}
 	commit(c, f, "vips", tmp);
 }

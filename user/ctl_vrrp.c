@@ -277,11 +277,13 @@ static void announce(struct vrrp_inst *in, unsigned int repeat)
 	int i;
 
 	for (r = 0; r < repeat; r++)
-		for (i = 0; i < ci->n_vips; i++) {
-			if (ci->vips[i].addr.family == AF_INET6)
-				send_una(in->ctl, &ci->vips[i].addr.v6);
+		for (i = 0; i < cfg_inst_n_addrs(ci); i++) {
+			const struct cfg_addr *a = &cfg_inst_addr(ci, i)->addr;
+
+			if (a->family == AF_INET6)
+				send_una(in->ctl, &a->v6);
 			else
-				send_garp(in->ctl, &ci->vips[i].addr.v4);
+				send_garp(in->ctl, &a->v4);
 		}
 }
 
@@ -333,16 +335,16 @@ static void set_addrs(struct vrrp_inst *in, bool add)
 {
 	int i;
 
-	for (i = 0; i < in->ci->n_vips; i++)
-		set_addr(in, &in->ci->vips[i], add);
+	for (i = 0; i < cfg_inst_n_addrs(in->ci); i++)
+		set_addr(in, cfg_inst_addr(in->ci, i), add);
 }
 
 static void set_active(struct vrrp_inst *in, bool active)
 {
 	int i;
 
-	for (i = 0; i < in->ci->n_vips; i++)
-		ctl_vip_set_active(in->ctl, &in->ci->vips[i].addr, active);
+	for (i = 0; i < cfg_inst_n_addrs(in->ci); i++)
+		ctl_vip_set_active(in->ctl, &cfg_inst_addr(in->ci, i)->addr, active);
 }
 
 static void become_master(struct vrrp_inst *in)
@@ -500,17 +502,6 @@ static const struct vrrp_script_run *script_run(const struct ctl *c, int idx)
 	return idx >= 0 && idx < c->vrrp_io->n_scripts ? &c->vrrp_io->scripts[idx] : NULL;
 }
 
-static bool vs_on_instance(const struct cfg_vrrp_instance *ci, const struct cfg_addr *vip)
-{
-	int i;
-
-	for (i = 0; i < ci->n_vips; i++)
-		if (ci->vips[i].addr.family == vip->family &&
-		    !memcmp(ci->vips[i].addr.bytes, vip->bytes, 16))
-			return true;
-	return false;
-}
-
 /* keepalived's arithmetic: a tracked object with weight 0 faults the
  * instance when it fails; a positive weight is added while it is up, a
  * negative one while it is down. */
@@ -546,7 +537,7 @@ static int effective_priority(const struct vrrp_inst *in, bool *fault)
 	 * lowest priority, so that any peer whose servers are up wins, and
 	 * the VIP still has a home (and its sorry server) when none does. */
 	for (i = 0; c->cfg && i < c->cfg->n_vs; i++)
-		if (vs_on_instance(ci, &c->cfg->vs[i].vip) &&
+		if (cfg_inst_owns(ci, &c->cfg->vs[i].vip) &&
 		    (!ctl_health_vip_ok(c, &c->cfg->vs[i].vip) ||
 		     !ctl_vip_servable((struct ctl *)c, &c->cfg->vs[i].vip)))
 			p = 1;
@@ -864,8 +855,8 @@ static int pick_primary(struct vrrp_inst *in)
 	n = nl_addr_list(in->ctl->ifindex, family == AF_INET6 ? LB_AF_INET6 : LB_AF_INET,
 			 family == AF_INET6, addrs, 16);
 	for (i = 0; i < n; i++) {
-		for (j = 0, is_vip = false; j < ci->n_vips; j++)
-			is_vip |= addr_eq(family, ci->vips[j].addr.bytes, addrs[i]);
+		for (j = 0, is_vip = false; j < cfg_inst_n_addrs(ci); j++)
+			is_vip |= addr_eq(family, cfg_inst_addr(ci, j)->addr.bytes, addrs[i]);
 		if (!is_vip) {
 			memcpy(in->primary.bytes, addrs[i], 16);
 			return 0;
@@ -944,8 +935,8 @@ static void inst_start(struct vrrp_inst *in)
 	act(in, vrrp_fsm_start(&in->fsm, now_us()));
 	/* A VIP that was static (or left over) becomes VRRP's from now on. */
 	if (in->fsm.state != VRRP_MASTER)
-		for (i = 0; i < in->ci->n_vips; i++)
-			ctl_vip_set_active(in->ctl, &in->ci->vips[i].addr, false);
+		for (i = 0; i < cfg_inst_n_addrs(in->ci); i++)
+			ctl_vip_set_active(in->ctl, &cfg_inst_addr(in->ci, i)->addr, false);
 }
 
 static int scripts_start(struct ctl *c, const struct cfg *cfg)
@@ -1122,10 +1113,13 @@ static bool has_vip(const struct cfg_vrrp_instance *ci, const struct cfg_vip_add
 {
 	int i;
 
-	for (i = 0; i < ci->n_vips; i++)
-		if (cfg_addr_eq(&ci->vips[i].addr, &v->addr) && ci->vips[i].prefix == v->prefix &&
-		    !strcmp(ci->vips[i].dev, v->dev))
+	for (i = 0; i < cfg_inst_n_addrs(ci); i++) {
+		const struct cfg_vip_addr *o = cfg_inst_addr(ci, i);
+
+		if (cfg_addr_eq(&o->addr, &v->addr) && o->prefix == v->prefix &&
+		    !strcmp(o->dev, v->dev))
 			return true;
+	}
 	return false;
 }
 
@@ -1139,16 +1133,16 @@ static void retarget(struct vrrp_inst *in, const struct cfg_vrrp_instance *ci)
 	bool master = in->fsm.state == VRRP_MASTER, added = false;
 	int i;
 
-	for (i = 0; master && i < old->n_vips; i++)
-		if (!has_vip(ci, &old->vips[i])) {
-			set_addr(in, &old->vips[i], false);
-			ctl_vip_set_active(in->ctl, &old->vips[i].addr, false);
+	for (i = 0; master && i < cfg_inst_n_addrs(old); i++)
+		if (!has_vip(ci, cfg_inst_addr(old, i))) {
+			set_addr(in, cfg_inst_addr(old, i), false);
+			ctl_vip_set_active(in->ctl, &cfg_inst_addr(old, i)->addr, false);
 		}
 	in->ci = ci;
-	for (i = 0; master && i < ci->n_vips; i++)
-		if (!has_vip(old, &ci->vips[i])) {
-			ctl_vip_set_active(in->ctl, &ci->vips[i].addr, true);
-			set_addr(in, &ci->vips[i], true);
+	for (i = 0; master && i < cfg_inst_n_addrs(ci); i++)
+		if (!has_vip(old, cfg_inst_addr(ci, i))) {
+			ctl_vip_set_active(in->ctl, &cfg_inst_addr(ci, i)->addr, true);
+			set_addr(in, cfg_inst_addr(ci, i), true);
 			added = true;
 		}
 	if (added)
@@ -1252,10 +1246,10 @@ int ctl_vrrp_vip_state(const struct ctl *c, const struct cfg_addr *vip)
 
 	for (i = 0; c->cfg && i < c->cfg->n_instances; i++)
 		if (on_this_if(c, &c->cfg->instances[i]) &&
-		    vs_on_instance(&c->cfg->instances[i], vip))
+		    cfg_inst_owns(&c->cfg->instances[i], vip))
 			state = 0;
 	for (i = 0; i < c->n_vrrp; i++)
-		if (c->vrrp[i] && vs_on_instance(c->vrrp[i]->ci, vip) &&
+		if (c->vrrp[i] && cfg_inst_owns(c->vrrp[i]->ci, vip) &&
 		    c->vrrp[i]->fsm.state == VRRP_MASTER)
 			return 1;
 	return state;
