@@ -143,6 +143,14 @@ vrrp_state()
 
 is_state() { [ "$(vrrp_state "$1")" = "$2" ]; }
 
+# xdp_or_none NODE: the XDP program on NODE's eth0, or "none".
+xdp_or_none()
+{
+	local p
+	p=$(xdp_prog_on "$1" 2>/dev/null)
+	echo "${p:-none}"
+}
+
 backend_state()
 {
 	lbctl_in lb1 backend list -j 2>/dev/null | "$PY" -c '
@@ -174,8 +182,7 @@ for i in 1 2 3; do
 	wait_for "real server 10.0.0.1$i to be resolved and healthy" 15 is_backend "10.0.0.1$i" up
 done
 info "lb1 is $(vrrp_state lb1) and holds the VIP: $(ip -n "$(ns lb1)" -br addr show eth0 | awk '{print $3, $4}')"
-info "lb2 is $(vrrp_state lb2); XDP on lb1: $(xdp_prog_on lb1 || true), on lb2: $(xdp_prog_on lb2 || true)" |
-	sed 's/: ,/: none,/; s/: $/: none/' 
+info "lb2 is $(vrrp_state lb2); XDP on lb1: $(xdp_or_none lb1), on lb2: $(xdp_or_none lb2)"
 lbctl_in lb1 list | sed 's/^/   /'
 
 say "1. Requests from the client spread over the real servers (Maglev)"
@@ -197,7 +204,7 @@ LOG=$(tmpdir)/client.log
 # The loop runs while its flag file exists (and 60 s at most): removing the
 # flag stops it, whatever process tree \`ip netns exec\` made of it.
 touch "$LOG.run"
-nsx client bash -c "end=\$((SECONDS + 60)); while [ -e $LOG.run ] && [ \$SECONDS -lt \$end ]; do
+nsx client bash -c "end=\$((SECONDS + 60)); while [ -e '$LOG.run' ] && [ \$SECONDS -lt \$end ]; do
 	if out=\$(curl -s --max-time 0.5 http://$VIP/); then echo \"\$(date +%s.%N) ok \$out\"
 	else echo \"\$(date +%s.%N) fail\"; fi
 	sleep 0.05
@@ -231,7 +238,7 @@ wait $LOOP 2>/dev/null
 	              " Master_Down_Interval: 3 x advert_int 1 s + (256 - priority 100) / 256 s"
 	              " = 3.61 s after lb1's last advert)" % (after[0] - before[-1]))
 	EOF
-info "lb2 now: $(vrrp_state lb2), XDP: $(xdp_prog_on lb2)"
+info "lb2 now: $(vrrp_state lb2), XDP: $(xdp_or_none lb2)"
 
 say "4. The old master comes back and takes over again (preemption)"
 info "lb1: lbctl up eth0 -c configs/two-node-dr-master.conf (cleans up after the crash)"

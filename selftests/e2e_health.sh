@@ -404,6 +404,8 @@ test_tcp
 test_sorry
 test_textfile
 
+[ -s "$(tmpdir)/metrics/lbctl.prom" ]
+ok $? "the controller's textfile is there before lbctl down"
 out=$(lbctl_in lb down eth0 2>&1)
 ok $? "lbctl down eth0" || diag_lines "$out"
 [ ! -e "$(tmpdir)/metrics/lbctl.prom" ]

@@ -207,7 +207,8 @@ has_xdp()
 left_behind()
 {
 	bpffs_leftovers "${LB_BPFFS[$1]}"
-	find "${LB_RUNDIR[$1]}" -mindepth 1 2>/dev/null
+	# the log stays, and the directory that holds it
+	find "${LB_RUNDIR[$1]}" -mindepth 1 ! -name log ! -path "${LB_RUNDIR[$1]}/eth0" 2>/dev/null
 }
 
 nothing_left()
@@ -529,8 +530,13 @@ test_bad_commands()
 	failed_cmd "backend that is already in the service" backend add "$VIP" "$PORT" tcp 10.100.0.11
 	failed_cmd "backend that is not in the service" backend del "$VIP" "$PORT" tcp 10.100.0.99
 	failed_cmd "backend with no route to it" backend add "$VIP" "$PORT" tcp 10.200.0.5
+	like "$(cat "$(tmpdir)/bad.err")" "this node has no route to it" \
+		"bad command: the unroutable backend's message says why"
 	ip -n "$(ns lb)" route add 10.201.0.0/24 via "${RS_IP[rs1]}"
+	ok $? "a route to 10.201.0.0/24 through rs1"
 	failed_cmd "backend behind a gateway" backend add "$VIP" "$PORT" tcp 10.201.0.5
+	like "$(cat "$(tmpdir)/bad.err")" "it is reached through a gateway" \
+		"bad command: the routed backend's message says why"
 	ip -n "$(ns lb)" route del 10.201.0.0/24
 	bad_cmd "persistence and timeout together" vip add 10.100.0.201 "$PORT" tcp persistence 60 timeout 30
 	bad_cmd "an option given twice" vip add 10.100.0.201 "$PORT" tcp sched sh sched mh

@@ -240,6 +240,9 @@ static inline const struct cfg_vip_addr *cfg_inst_addr(const struct cfg_vrrp_ins
 	return i < in->n_vips ? &in->vips[i] : &in->vips_excluded[i - in->n_vips];
 }
 
+/* Does the config run any script: vrrp_script, MISC_CHECK, notify*, quorum_*? */
+bool cfg_has_scripts(const struct cfg *c);
+
 /* Is VIP one of the instance's addresses (cfg_inst_addr)? */
 bool cfg_inst_owns(const struct cfg_vrrp_instance *in, const struct cfg_addr *vip);
 

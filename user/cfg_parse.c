@@ -321,7 +321,7 @@ static void unknown_kw(struct parser *p, const struct stmt *st, const char *wher
 		err(p, st->kw, "unknown keyword '%s' at top level", w);
 }
 
-static bool check_arity(struct parser *p, const struct stmt *st)
+static bool check_arity(struct parser *p, const struct stmt *st, const struct kw *table)
 {
 	const struct kw *k = st->k;
 
@@ -335,8 +335,11 @@ static bool check_arity(struct parser *p, const struct stmt *st)
 		return false;
 	}
 	if (k->max >= 0 && st->nargs > k->max) {
-		err(p, &st->arg[k->max], "unexpected '%s' after %s (one statement "
-		    "per line, as keepalived reads them)", st->arg[k->max].text, k->name);
+		const struct cfg_tok *x = &st->arg[k->max];
+
+		err(p, x, "unexpected '%s' after %s%s", x->text, k->name,
+		    !x->quoted && kw_find(table, x->text) ?
+		    " (one statement per line, as keepalived reads them)" : "");
 		return false;
 	}
 	return true;
@@ -357,7 +360,7 @@ static void dispatch(struct parser *p, struct stmt *st, const struct kw *table,
 		err(p, st->kw, "%s needs a { } block", k->name);
 		return;
 	}
-	ok = check_arity(p, st);
+	ok = check_arity(p, st, table);
 	if (ok && !(k->flags & (KW_BLOCK | KW_MAYBLOCK)) && st->open) {
 		err(p, st->open, "%s takes no { } block", k->name);
 		goto skip;
@@ -2635,6 +2638,11 @@ static void check_services(struct parser *p)
 	/* With VRRP, a service on no instance's address is static: forwarded
 	 * by every node that runs, master or not; most likely a typo. */
 	for (k = 0; k < c->n_vs && c->n_instances; k++) {
+		for (j = 0; j < k; j++)		/* once per address */
+			if (cfg_addr_eq(&c->vs[j].vip, &c->vs[k].vip))
+				break;
+		if (j < k || !c->vs[k].vip.family)
+			continue;
 		for (j = 0; j < c->n_instances; j++)
 			if (cfg_inst_owns(&c->instances[j], &c->vs[k].vip))
 				break;

@@ -112,6 +112,36 @@ int cfg_parse_addr(const char *s, struct cfg_addr *a)
 	return 0;
 }
 
+bool cfg_has_scripts(const struct cfg *c)
+{
+	int i, j, k;
+	bool any = c->n_scripts > 0;
+
+	for (i = 0; !any && i < c->n_instances; i++) {
+		const struct cfg_vrrp_instance *in = &c->instances[i];
+
+		any = in->notify_master.argv || in->notify_backup.argv || in->notify_fault.argv ||
+		      in->notify_stop.argv || in->notify.argv;
+	}
+	for (i = 0; !any && i < c->n_sync_groups; i++) {
+		const struct cfg_sync_group *g = &c->sync_groups[i];
+
+		any = g->notify_master.argv || g->notify_backup.argv || g->notify_fault.argv ||
+		      g->notify.argv;
+	}
+	for (i = 0; !any && i < c->n_vs; i++) {
+		const struct cfg_virtual_server *vs = &c->vs[i];
+
+		any = vs->quorum_up.argv || vs->quorum_down.argv;
+		for (j = 0; !any && j < vs->n_rs; j++) {
+			any = vs->rs[j].notify_up.argv || vs->rs[j].notify_down.argv;
+			for (k = 0; !any && k < vs->rs[j].n_checks; k++)
+				any = vs->rs[j].checks[k].misc_path.argv;
+		}
+	}
+	return any;
+}
+
 bool cfg_inst_owns(const struct cfg_vrrp_instance *in, const struct cfg_addr *vip)
 {
 	int i;

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 
 #include "cmd.h"
 #include "json.h"
@@ -147,24 +146,17 @@ static int check_on_link(struct ctx *c, const char *ifname, const struct be_args
 			 const char *b)
 {
 	struct nl_link_info li;
-	char other[IFNAMSIZ];
-	bool gw = false;
-	int oif = 0, err;
+	char why[64];
+	int on;
 
 	if (nl_link_get(ifname, &li))
 		return run_err(c, "%s: no such interface", ifname);
-	err = nl_route_get(a->family, a->addr, &oif, &gw);
-	if (err)
-		return run_err(c, "backend %s: this node has no route to it; a real server "
-			       "must be on %s's link", b, ifname);
-	if (gw)
-		return run_err(c, "backend %s is reached through a gateway, not on %s's link: "
-			       "direct server return needs the real servers on the balancer's "
-			       "L2 segment", b, ifname);
-	if (oif != li.ifindex)
-		return run_err(c, "backend %s is reached through %s, not %s: direct server "
-			       "return needs the real servers on the balancer's L2 segment", b,
-			       if_indextoname(oif, other) ?: "another interface", ifname);
+	on = nl_on_link(li.ifindex, a->family, a->addr, why, sizeof(why));
+	if (on < 0)
+		return run_err(c, "backend %s: %s", b, strerror(-on));
+	if (!on)
+		return run_err(c, "backend %s is not on %s's link (%s): direct server return "
+			       "needs the real servers on the balancer's L2 segment", b, ifname, why);
 	return 0;
 }
 

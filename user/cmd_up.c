@@ -211,10 +211,12 @@ int do_up(struct ctx *c, int argc, char **argv)
 	return daemonize(&o, cfg, o.state_dir);
 }
 
+/* Everything but the log: the story of the failover just run stays
+ * (the directory with it). */
 static void rm_state_dir(const char *sdir)
 {
 	static const char *const files[] = {
-		"pid", "vips", "status.json", "status.txt", "reload", "log", "lock", NULL
+		"pid", "vips", "status.json", "status.txt", "reload", "lock", NULL
 	};
 	char path[300];
 	int i;
@@ -228,7 +230,7 @@ static void rm_state_dir(const char *sdir)
 
 int do_down(struct ctx *c, int argc, char **argv)
 {
-	char ifname[IFNAMSIZ], sdir[256], pdir[256], root[256];
+	char ifname[IFNAMSIZ], sdir[256], pdir[256], root[256], lockp[300];
 	struct timespec ts = { 0, 20 * 1000000 };
 	bool had_pins, had_state;
 	int lock, waited;
@@ -243,7 +245,8 @@ int do_down(struct ctx *c, int argc, char **argv)
 	pin_dir(c, ifname, pdir, sizeof(pdir));
 	state_dir(c, ifname, sdir, sizeof(sdir));
 	had_pins = !access(pdir, F_OK);
-	had_state = !access(sdir, F_OK);
+	state_file(sdir, "lock", lockp, sizeof(lockp));
+	had_state = !access(lockp, F_OK);
 	if (!had_pins && !had_state)
 		return run_err(c, "lbctl is not up on %s", ifname);
 

@@ -27,8 +27,10 @@ struct vip_args {
 static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args *a,
 			  bool with_opts)
 {
-	static const char *const opts[] = { "dev", "sched", "persistence", "timeout",
-					    "table-size" };
+	enum { O_DEV, O_SCHED, O_PERSISTENCE, O_TIMEOUT, O_TABLE_SIZE };
+	static const char *const opts[] = { [O_DEV] = "dev", [O_SCHED] = "sched",
+		[O_PERSISTENCE] = "persistence", [O_TIMEOUT] = "timeout",
+		[O_TABLE_SIZE] = "table-size" };
 	unsigned int seen = 0, o;
 	uint32_t v;
 	int i, err;
@@ -54,8 +56,8 @@ static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args 
 		}
 		for (o = 0; !streq(opts[o], kw); o++)
 			;
-		if (seen & 1u << o)
-			return usage_err(c, "%s given twice", kw);
+		if (seen & 1u << o || (o == O_DEV && a->ifname))
+			return usage_err(c, "%s given twice", o == O_DEV ? "interface" : kw);
 		seen |= 1u << o;
 		if (!(val = opt_value(c, argc, argv, &i)))
 			return EXIT_USAGE;
@@ -83,7 +85,7 @@ static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args 
 		}
 	}
 	/* one field holds both: the affinity's timeout is the flows' */
-	if ((seen & 1u << 2) && (seen & 1u << 3))
+	if ((seen & 1u << O_PERSISTENCE) && (seen & 1u << O_TIMEOUT))
 		return usage_err(c, "persistence SECS also sets the flows' idle timeout: give "
 				 "persistence or timeout, not both");
 	return 0;

@@ -144,8 +144,11 @@ static void neigh_refresh(struct ctl *c, bool all)
 		n++;
 	}
 	lb_maps_unlock(&c->maps);
-	if (n)
+	/* unknown MACs have no static entry to spare: no table dump */
+	if (all && n)
 		nl_neigh_refresh(c->ifindex, todo, n);
+	for (i = 0; !all && i < n; i++)
+		nl_neigh_resolve(c->ifindex, todo[i].family, todo[i].addr);
 	free(todo);
 }
 
@@ -319,6 +322,10 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 		err = err ?: ctl_vrrp_reload(c, new);
 		if (err)
 			pr_err("reload: applying %s: %s", c->opts.config, strerror(-err));
+		/* a textfile the new file moved or dropped would go stale */
+		if (!c->opts.textfile && old->global.textfile[0] &&
+		    strcmp(old->global.textfile, new->global.textfile))
+			unlink(old->global.textfile);
 		cfg_free(old);
 		flush_tables(c);
 		if (err)

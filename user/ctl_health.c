@@ -194,7 +194,8 @@ static int count_checked(const struct cfg *cfg)
 }
 
 /* keepalived's choice: script_user if set, else keepalived_script if
- * that user exists, else nobody; root only when configured. */
+ * that user exists, else root (notify scripts that restart services or
+ * move routes expect it), with keepalived's warning. */
 static void script_policy(const struct cfg *cfg)
 {
 	struct chk_script_policy p = { .uid = getuid(), .gid = getgid() };
@@ -204,8 +205,10 @@ static void script_policy(const struct cfg *cfg)
 
 	if (user)
 		pw = getpwnam(user);
-	else if (!(pw = getpwnam("keepalived_script")))
-		pw = getpwnam("nobody");
+	else if (!(pw = getpwnam("keepalived_script")) && cfg && cfg_has_scripts(cfg))
+		pr_warn("scripts run as uid %d: no script_user set and no user "
+			"keepalived_script (create it, or set script_user, to run them "
+			"unprivileged)", getuid());
 	if (pw) {
 		p.uid = pw->pw_uid;
 		p.gid = pw->pw_gid;
@@ -381,14 +384,16 @@ void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 	const struct health *h = c->health;
 	struct chk_status st;
 	char svc[96], a[64];
+	bool v6;
 	int i;
 
 	json_arr_open(o->j, "health");
 	for (i = 0; h && i < h->n; i++) {
 		chk_target_status(h->hc[i]->t, &st);
-		snprintf(svc, sizeof(svc), "%s:%u/%s",
-			 cfg_addr_str(&h->hc[i]->vs->vip, a, sizeof(a)), h->hc[i]->vs->port,
-			 h->hc[i]->vs->proto == IPPROTO_UDP ? "udp" : "tcp");
+		v6 = h->hc[i]->vs->vip.family == AF_INET6;
+		snprintf(svc, sizeof(svc), "%s%s%s:%u/%s", v6 ? "[" : "",
+			 cfg_addr_str(&h->hc[i]->vs->vip, a, sizeof(a)), v6 ? "]" : "",
+			 h->hc[i]->vs->port, h->hc[i]->vs->proto == IPPROTO_UDP ? "udp" : "tcp");
 		json_obj_open(o->j, NULL);
 		json_str(o->j, "service", svc);
 		json_str(o->j, "backend", chk_target_name(h->hc[i]->t));

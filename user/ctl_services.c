@@ -84,14 +84,11 @@ static void kick_mac(struct ctl *c, const struct cfg_addr *a)
  * route may come later) but can get no traffic until it is on the link. */
 static void warn_off_link(struct ctl *c, const struct cfg_addr *a)
 {
-	char s[64];
-	bool gw = false;
-	int oif = 0;
+	char s[64], why[64];
 
-	if (nl_route_get(lb_family(a), a->bytes, &oif, &gw) || gw || oif != c->ifindex)
+	if (!nl_on_link(c->ifindex, lb_family(a), a->bytes, why, sizeof(why)))
 		pr_warn("backend %s is not on %s's link (%s): direct server return cannot "
-			"reach it", cfg_addr_str(a, s, sizeof(s)), c->ifname,
-			gw ? "its route goes through a gateway" : "no route to it through this interface");
+			"reach it", cfg_addr_str(a, s, sizeof(s)), c->ifname, why);
 }
 
 static int add_backend(struct ctl *c, uint32_t svc_id, const struct cfg_addr *a,

@@ -394,6 +394,22 @@ static void run_cmd(struct ctl *c, const struct cfg_cmd *cmd, const char *const 
 		ev_child_add(c->loop, pid, NOTIFY_TIMEOUT_NS, NULL, NULL);
 }
 
+/* Why the priority in effect is not the configured one, for the log. */
+static const char *prio_note(const struct vrrp_inst *in, char *buf, size_t len)
+{
+	unsigned int have = in->fsm.priority, want = in->ci->priority;
+
+	if (have == want)
+		snprintf(buf, len, "%s", "");
+	else if (have == 1)
+		snprintf(buf, len, " (configured %u; 1 while a service on its VIPs has no "
+			 "usable real server, e.g. before the first checks)", want);
+	else
+		snprintf(buf, len, " (configured %u, changed by track_script/track_interface)",
+			 want);
+	return buf;
+}
+
 static void state_changed(struct vrrp_inst *in)
 {
 	const struct cfg_vrrp_instance *ci = in->ci;
@@ -401,10 +417,10 @@ static void state_changed(struct vrrp_inst *in)
 	const char *name = vrrp_state_str(s);
 	char prio[8];
 	const char *args[4] = { "INSTANCE", ci->name, name, prio };
+	char why[128];
 
 	pr_info("vrrp %s (VRID %u): %s -> %s, priority %u%s", ci->name, ci->vrid,
-		vrrp_state_str(in->prev), name, in->fsm.priority,
-		in->fsm.priority != ci->priority ? " (lowered by tracking or quorum)" : "");
+		vrrp_state_str(in->prev), name, in->fsm.priority, prio_note(in, why, sizeof(why)));
 	in->prev = s;
 	snprintf(prio, sizeof(prio), "%u", in->fsm.priority);
 	if (s == VRRP_MASTER)
@@ -435,10 +451,8 @@ static void set_ready(struct vrrp_inst *in, bool ready)
 
 	in->ready = ready;
 	if (ready && !was)
-		pr_info("vrrp %s: no advert from a master for Master_Down_Interval less one "
-			"advert (%llu ms): attaching XDP ahead of a takeover", in->ci->name,
-			(unsigned long long)(vrrp_fsm_master_down_interval(&in->fsm) -
-					     in->fsm.master_adver_int_us) / 1000);
+		pr_info("vrrp %s: takeover due within one advert interval unless a master "
+			"speaks: attaching XDP ahead (VIPs not yet active)", in->ci->name);
 	/* always: a reload may have dropped an instance that was ready */
 	ctl_update_attach(in->ctl);
 }
@@ -1298,29 +1312,37 @@ void ctl_vrrp_status(const struct ctl *c, struct ctl_status_out *o)
 	json_arr_close(o->j);
 }
 
+/* interface="...",instance="..." of instance I, escaped. */
+static const char *inst_labels(const struct ctl *c, int i, char *buf, size_t len)
+{
+	char ifn[3 * IFNAMSIZ], name[3 * CFG_NAME_MAX];
+
+	snprintf(buf, len, "interface=\"%s\",instance=\"%s\"",
+		 prom_escape(c->ifname, ifn, sizeof(ifn)),
+		 prom_escape(c->vrrp[i]->ci->name, name, sizeof(name)));
+	return buf;
+}
+
 void ctl_vrrp_metrics(const struct ctl *c, FILE *f)
 {
-	char name[3 * CFG_NAME_MAX];
+	char l[3 * IFNAMSIZ + 3 * CFG_NAME_MAX + 32];
 	int i, r;
 
 	if (!c->n_vrrp)
 		return;
-	fprintf(f, "# HELP lbctl_vrrp_master 1 while this node is MASTER of the instance.\n"
-		"# TYPE lbctl_vrrp_master gauge\n");
+	prom_family(f, "lbctl_vrrp_master", "gauge", "1 while this node is MASTER of the instance.");
 	for (i = 0; i < c->n_vrrp; i++)
-		fprintf(f, "lbctl_vrrp_master{instance=\"%s\",vrid=\"%u\"} %d\n",
-			prom_escape(c->vrrp[i]->ci->name, name, sizeof(name)), c->vrrp[i]->ci->vrid,
-			c->vrrp[i]->fsm.state == VRRP_MASTER);
-	fprintf(f, "# HELP lbctl_vrrp_adverts_discarded_total Adverts discarded, by reason.\n"
-		"# TYPE lbctl_vrrp_adverts_discarded_total counter\n");
+		fprintf(f, "lbctl_vrrp_master{%s,vrid=\"%u\"} %d\n", inst_labels(c, i, l, sizeof(l)),
+			c->vrrp[i]->ci->vrid, c->vrrp[i]->fsm.state == VRRP_MASTER);
+	prom_family(f, "lbctl_vrrp_adverts_discarded_total", "counter",
+		    "Adverts discarded, by reason.");
 	for (i = 0; i < c->n_vrrp; i++)
 		for (r = 1; r < DROP_COUNT; r++)
-			fprintf(f, "lbctl_vrrp_adverts_discarded_total{instance=\"%s\",reason=\"%s\"} %llu\n",
-				prom_escape(c->vrrp[i]->ci->name, name, sizeof(name)), drop_str(r),
+			fprintf(f, "lbctl_vrrp_adverts_discarded_total{%s,reason=\"%s\"} %llu\n",
+				inst_labels(c, i, l, sizeof(l)), drop_str(r),
 				(unsigned long long)c->vrrp[i]->drops[r]);
-	fprintf(f, "# HELP lbctl_vrrp_became_master_total Transitions to MASTER.\n"
-		"# TYPE lbctl_vrrp_became_master_total counter\n");
+	prom_family(f, "lbctl_vrrp_became_master_total", "counter", "Transitions to MASTER.");
 	for (i = 0; i < c->n_vrrp; i++)
-		fprintf(f, "lbctl_vrrp_became_master_total{instance=\"%s\"} %llu\n",
-			prom_escape(c->vrrp[i]->ci->name, name, sizeof(name)), (unsigned long long)c->vrrp[i]->became_master);
+		fprintf(f, "lbctl_vrrp_became_master_total{%s} %llu\n", inst_labels(c, i, l, sizeof(l)),
+			(unsigned long long)c->vrrp[i]->became_master);
 }

@@ -24,6 +24,11 @@ static int af(int family)
 	return family == LB_AF_INET6 ? AF_INET6 : AF_INET;
 }
 
+static struct nl_addr *addr_build(int family, const void *addr)
+{
+	return nl_addr_build(af(family), addr, family == LB_AF_INET6 ? 16 : 4);
+}
+
 /* libnl returns its own error codes; callers want -errno. */
 static int nlerr(int err)
 {
@@ -91,7 +96,7 @@ static struct rtnl_addr *addr_obj(int ifindex, int family, const void *addr, int
 
 	if (!a)
 		return NULL;
-	local = nl_addr_build(af(family), addr, family == LB_AF_INET6 ? 16 : 4);
+	local = addr_build(family, addr);
 	if (!local) {
 		rtnl_addr_put(a);
 		return NULL;
@@ -234,35 +239,41 @@ static bool neigh_usable(int state)
 			NUD_PERMANENT | NUD_NOARP);
 }
 
-int nl_route_get(int family, const void *addr, int *oif, bool *via_gateway)
+int nl_on_link(int ifindex, int family, const void *addr, char *why, size_t len)
 {
-	struct nl_sock *sk = sock_open();
+	const uint8_t *b = addr;
+	struct nl_sock *sk;
 	struct nl_addr *dst = NULL;
 	struct rtnl_route *r = NULL;
 	struct rtnl_nexthop *nh;
-	int err = -ENOMEM;
+	char other[IF_NAMESIZE];
+	int ret = -ENOMEM;
 
-	if (!sk)
-		return -ENOMEM;
-	dst = nl_addr_build(af(family), addr, family == LB_AF_INET6 ? 16 : 4);
+	/* fe80::/10 is on every link; a lookup without one picks any */
+	if (family == LB_AF_INET6 && b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return 1;
+	sk = sock_open();
+	dst = sk ? addr_build(family, addr) : NULL;
 	if (!dst)
 		goto out;
-	err = nlerr(rtnl_route_lookup(sk, dst, &r));
-	if (err)
-		goto out;
-	nh = rtnl_route_nexthop_n(r, 0);
-	err = nh ? 0 : -ENETUNREACH;
-	if (nh) {
-		*oif = rtnl_route_nh_get_ifindex(nh);
-		*via_gateway = rtnl_route_nh_get_gateway(nh) != NULL;
-	}
+	ret = 0;
+	if (rtnl_route_lookup(sk, dst, &r) || !(nh = rtnl_route_nexthop_n(r, 0)))
+		snprintf(why, len, "this node has no route to it");
+	else if (rtnl_route_nh_get_gateway(nh))
+		snprintf(why, len, "it is reached through a gateway");
+	else if (rtnl_route_nh_get_ifindex(nh) != ifindex)
+		snprintf(why, len, "it is reached through %s",
+			 if_indextoname(rtnl_route_nh_get_ifindex(nh), other) ?: "another interface");
+	else
+		ret = 1;
 out:
 	if (r)
 		rtnl_route_put(r);
 	if (dst)
 		nl_addr_put(dst);
-	nl_socket_free(sk);
-	return err;
+	if (sk)
+		nl_socket_free(sk);
+	return ret;
 }
 
 int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6])
@@ -278,7 +289,7 @@ int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6])
 	err = nlerr(rtnl_neigh_alloc_cache(sk, &cache));
 	if (err)
 		goto out;
-	dst = nl_addr_build(af(family), addr, family == LB_AF_INET6 ? 16 : 4);
+	dst = addr_build(family, addr);
 	if (!dst) {
 		err = -ENOMEM;
 		goto out;
@@ -308,7 +319,7 @@ out:
 static int neigh_use(struct nl_sock *sk, int ifindex, int family, const void *addr)
 {
 	struct rtnl_neigh *n = rtnl_neigh_alloc();
-	struct nl_addr *dst = nl_addr_build(af(family), addr, family == LB_AF_INET6 ? 16 : 4);
+	struct nl_addr *dst = addr_build(family, addr);
 	int err = -ENOMEM;
 
 	if (!n || !dst)
@@ -343,14 +354,15 @@ int nl_neigh_refresh(int ifindex, const struct nl_neigh_addr *a, int n)
 {
 	struct nl_sock *sk = sock_open();
 	struct nl_cache *cache = NULL;
-	int i, err;
+	int i;
 
 	if (!sk)
 		return -ENOMEM;
-	err = nlerr(rtnl_neigh_alloc_cache(sk, &cache));
-	for (i = 0; !err && i < n; i++) {
-		struct nl_addr *dst = nl_addr_build(af(a[i].family), a[i].addr,
-						    a[i].family == LB_AF_INET6 ? 16 : 4);
+	/* without the table, probe everything rather than nothing */
+	if (rtnl_neigh_alloc_cache(sk, &cache))
+		cache = NULL;
+	for (i = 0; i < n; i++) {
+		struct nl_addr *dst = cache ? addr_build(a[i].family, a[i].addr) : NULL;
 		struct rtnl_neigh *e = dst ? rtnl_neigh_get(cache, ifindex, dst) : NULL;
 		bool is_static = e && (rtnl_neigh_get_state(e) & (NUD_PERMANENT | NUD_NOARP));
 
@@ -358,15 +370,13 @@ int nl_neigh_refresh(int ifindex, const struct nl_neigh_addr *a, int n)
 			rtnl_neigh_put(e);
 		if (dst)
 			nl_addr_put(dst);
-		else
-			err = -ENOMEM;
-		if (dst && !is_static)
+		if (!is_static)
 			neigh_use(sk, ifindex, a[i].family, a[i].addr);
 	}
 	if (cache)
 		nl_cache_free(cache);
 	nl_socket_free(sk);
-	return err;
+	return 0;
 }
 
 static void watch_obj(struct nl_object *obj, void *arg)

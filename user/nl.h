@@ -8,6 +8,7 @@
 #define LB_NL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct nl_watch;
@@ -31,9 +32,9 @@ bool nl_addr_present(int ifindex, int family, const void *addr);
  * primary first). IPv6: link-local ones only when link_local is set. */
 int nl_addr_list(int ifindex, int family, bool link_local, uint8_t (*out)[16], int max);
 
-/* The kernel's route to addr: its output interface, and whether it goes
- * through a gateway. -ENETUNREACH (or another -errno) when there is none. */
-int nl_route_get(int family, const void *addr, int *oif, bool *via_gateway);
+/* Is addr a neighbour on ifindex by the kernel's routes: 1, or 0 with WHY
+ * ("it is reached through a gateway", ...), or -ENOMEM. */
+int nl_on_link(int ifindex, int family, const void *addr, char *why, size_t len);
 
 /* Neighbour table: 0 and the MAC when the kernel has a usable entry,
  * -ENOENT otherwise. */

@@ -19,8 +19,12 @@ const char *prom_escape(const char *in, char *out, size_t len)
 {
 	size_t o = 0;
 
-	for (; *in && o + 3 <= len; in++) {
-		if (*in == '\\' || *in == '"' || *in == '\n')
+	for (; *in; in++) {
+		bool esc = *in == '\\' || *in == '"' || *in == '\n';
+
+		if (o + esc + 2 > len)
+			break;
+		if (esc)
 			out[o++] = '\\';
 		out[o++] = *in == '\n' ? 'n' : *in;
 	}
