@@ -377,7 +377,7 @@ test_sigkill()
 	# The guardian holds the program until the VIPs are gone: stopped, it
 	# leaves both in place, so the node never has a VIP without a program
 	# (its kernel would reset the VIP's connections).
-	local pid gpid
+	local pid gpid out rc
 	pid=$(controller_pid_of lb1)
 	gpid=$(pgrep -P "$pid" 2>/dev/null | head -n 1)
 	from=$(log_lines lb1)
@@ -404,6 +404,10 @@ test_sigkill()
 	ok $? "crash: lb2 becomes MASTER" || { show_node lb2; return; }
 	has_addr lb1 "$VIP1"
 	ok $? "crash: with no guardian, $VIP1 is left on lb1's eth0"
+	out=$(lbctl_in lb1 status 2>&1 >/dev/null); rc=$?
+	is "$rc" 1 "crash: lbctl status on lb1 exits 1 (no controller)"
+	like "$out" "warning: $VIP1 still on eth0 with no controller" \
+		"crash: lbctl status names the VIP left behind" || diag_lines "$out"
 	mark_ms t1
 	lb_up lb1 "$CONF1"
 	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "cmd.h"
+#include "ctl.h"
 #include "json.h"
 #include "nl.h"
 #include "stats_prom.h"
@@ -427,7 +428,7 @@ static bool json_file_is_object(const char *path)
 
 int do_status(struct ctx *c, int argc, char **argv)
 {
-	char ifname[IFNAMSIZ], sdir[256], path[300], mode[16], s[80], a[64];
+	char ifname[IFNAMSIZ], sdir[256], path[300], mode[16], s[80], a[64], stale[256];
 	struct lb_maps m;
 	struct json j;
 	uint32_t id, b;
@@ -466,6 +467,12 @@ int do_status(struct ctx *c, int argc, char **argv)
 		if (pid > 0)
 			cat_file(path, stdout, false);
 	}
+	/* A controller killed together with its guardian leaves its VIPs:
+	 * the node then answers the VIPs' clients itself, with resets. */
+	if (pid <= 0 && ctl_list_stale_vips(ifname, sdir, stale, sizeof(stale)))
+		fprintf(stderr, "%s: warning: %s still on %s with no controller: 'lbctl up %s' "
+			"takes over again, 'lbctl down %s' removes them\n", c->prog, stale,
+			ifname, ifname, ifname);
 	for (id = 0; id < m.max_services; id++) {
 		const struct lb_service *sv = &m.svc[id];
 
@@ -510,5 +517,6 @@ int do_status(struct ctx *c, int argc, char **argv)
 		json_end(&j);
 	}
 	lb_maps_close(&m);
-	return 0;
+	/* a monitor can probe with it */
+	return pid > 0 ? 0 : EXIT_RUNTIME;
 }

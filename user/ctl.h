@@ -80,6 +80,8 @@ void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active);
 /* Delete from the interface the VIPs that RUNDIR/IFACE/vips names (a dead
  * controller's). */
 void ctl_remove_stale_vips(const char *ifname, const char *state_dir);
+/* The same VIPs, listed space-separated in LIST, left alone; how many. */
+int ctl_list_stale_vips(const char *ifname, const char *state_dir, char *list, size_t len);
 /* Rewrite RUNDIR/IFACE/vips and the status files. */
 void ctl_write_state(struct ctl *c);
 /* Apply the config's virtual servers to the maps: add what is new, change

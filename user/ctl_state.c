@@ -100,14 +100,18 @@ void ctl_write_state(struct ctl *c)
 	write_status(c);
 }
 
-/* VIPs a dead controller left on the interface would keep attracting
- * traffic that nothing forwards; the `vips` file names them. */
-void ctl_remove_stale_vips(const char *ifname, const char *sdir)
+/*
+ * VIPs a dead controller left on the interface would keep attracting
+ * traffic that nothing forwards; the `vips` file names them. Removes them
+ * (REMOVE), or lists them space-separated in LIST; returns how many.
+ */
+static int stale_vips(const char *ifname, const char *sdir, bool remove, char *list, size_t len)
 {
 	char path[300], line[160], addr[64], state[16];
 	struct nl_link_info li;
 	uint8_t a[16];
-	int family, prefix;
+	int family, prefix, n = 0;
+	size_t off = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/vips", sdir);
@@ -115,17 +119,34 @@ void ctl_remove_stale_vips(const char *ifname, const char *sdir)
 	if (!f || nl_link_get(ifname, &li)) {
 		if (f)
 			fclose(f);
-		return;
+		return 0;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%63s %15s %d", addr, state, &prefix) != 3 ||
-		    lb_addr_parse(addr, &family, a))
+		    lb_addr_parse(addr, &family, a) || !nl_addr_present(li.ifindex, family, a))
 			continue;
-		if (nl_addr_present(li.ifindex, family, a)) {
+		n++;
+		if (remove) {
 			nl_addr_del(li.ifindex, family, a, prefix);
 			pr_info("%s: removed VIP %s left by a controller that died", ifname, addr);
+		} else if (off < len) {
+			off += snprintf(list + off, len - off, "%s%s", off ? " " : "", addr);
 		}
 	}
 	fclose(f);
-	unlink(path);
+	if (remove)
+		unlink(path);
+	return n;
+}
+
+void ctl_remove_stale_vips(const char *ifname, const char *sdir)
+{
+	stale_vips(ifname, sdir, true, NULL, 0);
+}
+
+int ctl_list_stale_vips(const char *ifname, const char *sdir, char *list, size_t len)
+{
+	if (len)
+		list[0] = 0;
+	return stale_vips(ifname, sdir, false, list, len);
 }
