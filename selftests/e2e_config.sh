@@ -271,8 +271,9 @@ note "topology ready in $((SECONDS - T0)) s (run $RUN, temp $(tmpdir))"
 # maps.debug and progs.debug (the kernel puts them in every bpffs mount).
 left_behind()
 {
+	# the log outlives lbctl down, and so does the directory that holds it
 	find "${LB_BPFFS[lb]}" "${LB_RUNDIR[lb]}" -mindepth 1 2>/dev/null |
-		grep -vxE "$(re_quote "${LB_BPFFS[lb]}")/(maps|progs)\.debug"
+		grep -vxE "$(re_quote "${LB_BPFFS[lb]}")/(maps|progs)\.debug|$(re_quote "${LB_RUNDIR[lb]}")/eth0(/log)?"
 }
 
 test_up_bad()

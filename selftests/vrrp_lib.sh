@@ -111,8 +111,7 @@ node_log()
 	echo "${LB_RUNDIR[$1]}/eth0/log"
 }
 
-# keep_log NODE TAG: copy NODE's log aside (lbctl down removes the run
-# dir), for diagnostics at the end.
+# keep_log NODE TAG: copy NODE's log aside, for diagnostics at the end.
 keep_log()
 {
 	local f
