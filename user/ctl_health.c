@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <grp.h>
 #include <pwd.h>
@@ -379,11 +380,22 @@ bool ctl_health_vip_ok(const struct ctl *c, const struct cfg_addr *vip)
 	return true;
 }
 
+/* "23:40:12" in local time, or "never". */
+static const char *clock_str(int64_t t, char *buf, size_t len)
+{
+	time_t tt = t;
+	struct tm tm;
+
+	if (!t || !localtime_r(&tt, &tm) || !strftime(buf, len, "%H:%M:%S", &tm))
+		snprintf(buf, len, "never");
+	return buf;
+}
+
 void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 {
 	const struct health *h = c->health;
 	struct chk_status st;
-	char svc[96], a[64];
+	char svc[96], a[64], when[16];
 	bool v6;
 	int i;
 
@@ -405,8 +417,9 @@ void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 		json_u64(o->j, "checks_ok", st.checks_ok);
 		json_u64(o->j, "checks_failed", st.checks_failed);
 		json_obj_close(o->j);
-		fprintf(o->txt, "health %s %-28s %-4s %s (transitions %llu)\n", svc,
-			chk_target_name(h->hc[i]->t), st.up ? "up" : "down", st.last_result,
+		fprintf(o->txt, "health %s %-28s %-4s %s (last check %s, transitions %llu)\n",
+			svc, chk_target_name(h->hc[i]->t), st.up ? "up" : "down", st.last_result,
+			clock_str(st.last_check_realtime_s, when, sizeof(when)),
 			(unsigned long long)st.transitions);
 	}
 	json_arr_close(o->j);
