@@ -19,6 +19,7 @@
 #include "nl.h"
 
 #define DOWN_WAIT_MS	10000
+#define KEEPALIVED_CONF	"/etc/keepalived/keepalived.conf"
 
 const char up_usage[] =
 	"Usage: lbctl up IFACE [-c FILE] [-f] [--textfile PATH]\n"
@@ -177,6 +178,10 @@ int do_up(struct ctx *c, int argc, char **argv)
 				 "MACs, so it needs an Ethernet interface", ifname);
 	if (o.config && (err = cfg_load(o.config, &cfg)))
 		return run_err(c, "%s: configuration has errors; nothing was started", o.config);
+	/* keepalived reads this file unasked; lbctl only says it saw it */
+	if (!o.config && !access(KEEPALIVED_CONF, R_OK))
+		fprintf(stderr, "%s: note: no -c FILE: static mode; %s is not read (-c %s to "
+			"run it)\n", c->prog, KEEPALIVED_CONF, KEEPALIVED_CONF);
 
 	pin_dir(c, ifname, o.pin_dir, sizeof(o.pin_dir));
 	state_dir(c, ifname, o.state_dir, sizeof(o.state_dir));
