@@ -943,6 +943,33 @@ static void test_vs_off_vrrp(void)
 	run_free(&r);
 }
 
+/* A script tracked twice would count its weight twice; a peer that is
+ * the node itself would get our own adverts. Both ignored, with a word. */
+static void test_dup_tracking(void)
+{
+	struct run r;
+
+	write_str(tmp("duptrack.conf"), "vrrp_script chk {\n script /bin/true\n weight 10\n}\n"
+		  "vrrp_instance V {\n interface eth0\n virtual_router_id 5\n"
+		  " track_script {\n  chk\n  chk\n }\n unicast_src_ip 10.0.0.2\n"
+		  " unicast_peer {\n  10.0.0.2\n  10.0.0.3\n }\n"
+		  " virtual_ipaddress {\n  10.0.0.100\n }\n}\n");
+	r = load(tmp("duptrack.conf"));
+	ASSERT_TRUE(r.ret == 0 && r.cfg && r.cfg->n_warnings == 2 &&
+		    has_msg(&r, "duptrack.conf", 10, "warning: track_script chk is listed twice, "
+			    "the second is ignored") &&
+		    has_msg(&r, "duptrack.conf", 14, "warning: unicast_peer 10.0.0.2 is this "
+			    "node's own unicast_src_ip, ignored"),
+		    "a script tracked twice and a peer that is ourselves: warned, ignored");
+	if (r.cfg) {
+		ASSERT_EQ(r.cfg->instances[0].n_track_scripts, 1, "duptrack: one track_script");
+		ASSERT_EQ(r.cfg->instances[0].n_unicast_peers, 1, "duptrack: one unicast_peer");
+	} else {
+		tap_diag("  stderr:\n%s", r.out);
+	}
+	run_free(&r);
+}
+
 static void test_crlf(void)
 {
 	struct run r;
@@ -1159,6 +1186,7 @@ int main(void)
 	test_oneline();
 	test_notify_words();
 	test_vs_off_vrrp();
+	test_dup_tracking();
 	test_vs_group();
 	test_quoting();
 	test_ipv6();

@@ -1196,6 +1196,11 @@ static void peer_entry(struct parser *p, const struct stmt *st, void *obj)
 			warn(p, &w[i], "unicast_peer %s is listed twice", w[i].text);
 			continue;
 		}
+		if (cfg_addr_eq(&c->in.unicast_src_ip, &a)) {
+			warn(p, &w[i], "unicast_peer %s is this node's own unicast_src_ip, ignored",
+			     w[i].text);
+			continue;
+		}
 		slot = PUSH(p, c->in.unicast_peers, c->in.n_unicast_peers);
 		if (slot)
 			*slot = a;
@@ -1253,6 +1258,17 @@ static void add_pending(struct parser *p, enum pend_kind kind, int owner, int id
 }
 
 /* track_script { NAME [weight N] ... }: names resolved in validate() */
+static bool tracked_already(const struct parser *p, int owner, const char *name)
+{
+	int k;
+
+	for (k = 0; k < p->n_pend; k++)
+		if (p->pend[k].kind == PEND_TRACK_SCRIPT && p->pend[k].owner == owner &&
+		    !strcmp(p->pend[k].name, name))
+			return true;
+	return false;
+}
+
 static void track_script_entry(struct parser *p, const struct stmt *st, void *obj)
 {
 	struct inst_ctx *c = obj;
@@ -1267,6 +1283,12 @@ static void track_script_entry(struct parser *p, const struct stmt *st, void *ob
 			if (!get_weight(p, w, n, &i, &t.weight, "track_script weight"))
 				return;
 			t.weight_set = true;
+		}
+		if (tracked_already(p, c->idx, name->text)) {
+			/* as keepalived: its weight would count twice */
+			warn(p, name, "track_script %s is listed twice, the second is ignored",
+			     name->text);
+			continue;
 		}
 		slot = PUSH(p, c->in.track_scripts, c->in.n_track_scripts);
 		if (!slot)
