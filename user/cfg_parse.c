@@ -1615,12 +1615,14 @@ static void chk_finish(struct cfg_check *ck, uint64_t vs_delay_loop)
 struct url_ctx {
 	struct cfg_url url;
 	struct cfg_check *ck;
+	bool has_path;		/* even a bad one: one message is enough */
 };
 
 static void h_url_path(struct parser *p, const struct stmt *st, void *obj)
 {
 	struct url_ctx *u = obj;
 
+	u->has_path = true;
 	if (st->arg->text[0] != '/') {
 		err(p, st->arg, "url path '%s' must start with '/'", st->arg->text);
 		return;
@@ -1707,7 +1709,7 @@ static void h_url(struct parser *p, const struct stmt *st, void *obj)
 	if (!PUSH(p, ck->urls, ck->n_urls))
 		return;
 	parse_block(p, st->open, url_kw, "url", &u);
-	if (!u.url.path)
+	if (!u.has_path)
 		err(p, st->kw, "url needs a path");
 	ck->urls[idx] = u.url;
 }
