@@ -1257,7 +1257,6 @@ static void add_pending(struct parser *p, enum pend_kind kind, int owner, int id
 				.name = xstrdup(p, at->text) };
 }
 
-/* track_script { NAME [weight N] ... }: names resolved in validate() */
 static bool tracked_already(const struct parser *p, int owner, const char *name)
 {
 	int k;
@@ -1269,6 +1268,7 @@ static bool tracked_already(const struct parser *p, int owner, const char *name)
 	return false;
 }
 
+/* track_script { NAME [weight N] ... }: names resolved in validate() */
 static void track_script_entry(struct parser *p, const struct stmt *st, void *obj)
 {
 	struct inst_ctx *c = obj;

@@ -156,7 +156,8 @@ static int check_on_link(struct ctx *c, const char *ifname, const struct be_args
 		return run_err(c, "backend %s: %s", b, strerror(-on));
 	if (!on)
 		return run_err(c, "backend %s is not on %s's link (%s): direct server return "
-			       "needs the real servers on the balancer's L2 segment", b, ifname, why);
+			       "needs the real servers on the balancer's L2 segment",
+			       b, ifname, why);
 	return 0;
 }
 
@@ -168,10 +169,10 @@ static int lookup(struct ctx *c, struct lb_maps *m, const struct be_args *a, con
 	svc_str(&a->key, s, sizeof(s));
 	if (lb_svc_find(m, &a->key, svc_id))
 		return run_err(c, "service %s does not exist on %s (add it with '%s vip add')",
-				 s, ifname, c->prog);
+			       s, ifname, c->prog);
 	if (be_id && lb_be_find(m, *svc_id, a->family, a->addr, be_id))
 		return run_err(c, "backend %s is not in service %s",
-				 lb_addr_str(a->family, a->addr, b, sizeof(b)), s);
+			       lb_addr_str(a->family, a->addr, b, sizeof(b)), s);
 	return 0;
 }
 
@@ -341,7 +342,7 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 	if (filter && lb_svc_find(&m, &key, &svc_id)) {
 		lb_maps_close(&m);
 		return run_err(c, "service %s does not exist on %s", svc_str(&key, s, sizeof(s)),
-				 ifname);
+			       ifname);
 	}
 	json_init(&j, stdout);
 	if (c->json)

@@ -1330,10 +1330,12 @@ void ctl_vrrp_metrics(const struct ctl *c, FILE *f)
 
 	if (!c->n_vrrp)
 		return;
-	prom_family(f, "lbctl_vrrp_master", "gauge", "1 while this node is MASTER of the instance.");
+	prom_family(f, "lbctl_vrrp_master", "gauge",
+		    "1 while this node is MASTER of the instance.");
 	for (i = 0; i < c->n_vrrp; i++)
-		fprintf(f, "lbctl_vrrp_master{%s,vrid=\"%u\"} %d\n", inst_labels(c, i, l, sizeof(l)),
-			c->vrrp[i]->ci->vrid, c->vrrp[i]->fsm.state == VRRP_MASTER);
+		fprintf(f, "lbctl_vrrp_master{%s,vrid=\"%u\"} %d\n",
+			inst_labels(c, i, l, sizeof(l)), c->vrrp[i]->ci->vrid,
+			c->vrrp[i]->fsm.state == VRRP_MASTER);
 	prom_family(f, "lbctl_vrrp_adverts_discarded_total", "counter",
 		    "Adverts discarded, by reason.");
 	for (i = 0; i < c->n_vrrp; i++)
@@ -1343,6 +1345,7 @@ void ctl_vrrp_metrics(const struct ctl *c, FILE *f)
 				(unsigned long long)c->vrrp[i]->drops[r]);
 	prom_family(f, "lbctl_vrrp_became_master_total", "counter", "Transitions to MASTER.");
 	for (i = 0; i < c->n_vrrp; i++)
-		fprintf(f, "lbctl_vrrp_became_master_total{%s} %llu\n", inst_labels(c, i, l, sizeof(l)),
+		fprintf(f, "lbctl_vrrp_became_master_total{%s} %llu\n",
+			inst_labels(c, i, l, sizeof(l)),
 			(unsigned long long)c->vrrp[i]->became_master);
 }

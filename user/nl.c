@@ -263,7 +263,8 @@ int nl_on_link(int ifindex, int family, const void *addr, char *why, size_t len)
 		snprintf(why, len, "it is reached through a gateway");
 	else if (rtnl_route_nh_get_ifindex(nh) != ifindex)
 		snprintf(why, len, "it is reached through %s",
-			 if_indextoname(rtnl_route_nh_get_ifindex(nh), other) ?: "another interface");
+			 if_indextoname(rtnl_route_nh_get_ifindex(nh), other) ?:
+			 "another interface");
 	else
 		ret = 1;
 out:
