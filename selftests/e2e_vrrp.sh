@@ -167,6 +167,7 @@ reset_nodes()
 	local n
 	for n in $LBS; do
 		lb_down "$n"
+		ip -n "$(ns "$n")" link set dev eth0 xdp off 2>/dev/null	# test_busy's
 		ip -n "$(ns "$n")" addr del "$VIP1/32" dev eth0 2>/dev/null
 		ip -n "$(ns "$n")" addr del "$VIP2/32" dev eth0 2>/dev/null
 		ip -n "$(ns "$n")" addr del "$VIP_R/32" dev eth0 2>/dev/null
@@ -519,6 +520,37 @@ print(" ".join(str(v["active"]) for v in json.load(sys.stdin) if v["vip"] == sys
 
 # ---------------------------------------------------------------- 4. nopreempt
 
+# ---------------------------------------------------------------- 4a. hook busy
+
+# Another XDP program on lb1's eth0: lb1 cannot forward, so it must not
+# take the VIP, however high its priority; when the hook frees, it does.
+test_busy()
+{
+	local out rc
+	reset_nodes
+	lb_up lb2 "$CONF2"
+	wait_until 10 states_are "lb2=MASTER"
+	ok $? "busy: lb2 alone becomes MASTER" || show_node lb2
+	attach_xdp_pass "$(ns lb1)" eth0
+	lb_up lb1 "$CONF1"
+	wait_until 10 states_are "lb1=FAULT"
+	ok $? "busy: lb1 (priority 150) goes to FAULT with another program on its eth0" ||
+		{ diag "states: $(states_of "$LBS")"; show_node lb1; }
+	is "$(vip_holders "$VIP1" lb1 lb2)" lb2 "busy: $VIP1 stays on lb2"
+	http_through "$VIP1" lb2 "while lb1's hook is busy"
+	out=$(lbctl_in lb1 status 2>&1); rc=$?
+	is "$rc" 1 "busy: lbctl status on lb1 exits 1"
+	like "$out" "XDP held by another program" "busy: lbctl status says who holds the hook" ||
+		diag_lines "$out"
+	ip -n "$(ns lb1)" link set dev eth0 xdp off
+	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"
+	ok $? "busy: once the program is gone, lb1 leaves FAULT and preempts" ||
+		{ diag "states: $(states_of "$LBS")"; show_node lb1; }
+	wait_until 5 xdp_only_on lb1
+	ok $? "busy: lbctl's program on lb1 only ($(xdp_report))"
+	http_through "$VIP1" lb1 "after lb1's hook freed"
+}
+
 test_nopreempt()
 {
 	local c1 bm hold
@@ -718,7 +750,7 @@ test_slow()
 }
 
 # CASES: a subset, for debugging (sigkill and down follow election).
-for c in ${CASES:-election sigkill down reload nopreempt track dual forged slow}; do
+for c in ${CASES:-election sigkill down reload busy nopreempt track dual forged slow}; do
 	"test_$c"
 done
 reset_nodes

@@ -96,14 +96,22 @@ static int open_for_show(struct ctx *c, const char *object, int argc, char **arg
 	return pick_iface(c, dev, ifname) ?: open_maps(c, ifname, m);
 }
 
-static void xdp_state(const char *ifname, char *mode, size_t len)
+/*
+ * How XDP is attached to IFNAME ("none", "native", "generic", ...) and
+ * whether the program is lbctl's: another one may hold the hook, and then
+ * nothing is forwarded however the mode reads.
+ */
+static bool xdp_state(const char *ifname, char *mode, size_t len)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
 	struct nl_link_info li;
+	int fd;
 
 	snprintf(mode, len, "none");
 	if (nl_link_get(ifname, &li) || bpf_xdp_query(li.ifindex, 0, &q))
-		return;
+		return false;
 	if (q.attach_mode == XDP_ATTACHED_DRV)
 		snprintf(mode, len, "native");
 	else if (q.attach_mode == XDP_ATTACHED_SKB)
@@ -112,6 +120,21 @@ static void xdp_state(const char *ifname, char *mode, size_t len)
 		snprintf(mode, len, "offload");
 	else if (q.attach_mode == XDP_ATTACHED_MULTI)
 		snprintf(mode, len, "multi");
+	fd = q.prog_id ? bpf_prog_get_fd_by_id(q.prog_id) : -1;
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &ilen) && strcmp(info.name, "xdp_lb"))
+		snprintf(mode, len, "foreign");
+	if (fd >= 0)
+		close(fd);
+	return strcmp(mode, "none") && strcmp(mode, "foreign");
+}
+
+static const char *xdp_words(const char *mode)
+{
+	if (!strcmp(mode, "none"))
+		return "not attached";
+	if (!strcmp(mode, "foreign"))
+		return "held by another program (lbctl forwards nothing)";
+	return mode;
 }
 
 const char list_usage[] =
@@ -203,7 +226,8 @@ int do_list(struct ctx *c, int argc, char **argv)
 		json_str(&j, "xdp_mode", mode);
 		json_arr_open(&j, "services");
 	} else {
-		printf("IP Virtual Server (lbctl XDP, direct routing) on %s, XDP %s\n", ifname, mode);
+		printf("IP Virtual Server (lbctl XDP, direct routing) on %s, XDP %s\n", ifname,
+		       xdp_words(mode));
 		printf("Prot LocalAddress:Port Scheduler Flags\n");
 		printf("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn "
 		       "Health     MAC               Packets\n");
@@ -432,6 +456,7 @@ int do_status(struct ctx *c, int argc, char **argv)
 	struct lb_maps m;
 	struct json j;
 	uint32_t id, b;
+	bool ours;
 	pid_t pid;
 	int err;
 
@@ -440,13 +465,13 @@ int do_status(struct ctx *c, int argc, char **argv)
 		return err;
 	state_dir(c, ifname, sdir, sizeof(sdir));
 	pid = controller_pid(sdir);
-	xdp_state(ifname, mode, sizeof(mode));
+	ours = xdp_state(ifname, mode, sizeof(mode));
 	json_init(&j, stdout);
 	if (c->json) {
 		json_obj_open(&j, NULL);
 		json_str(&j, "interface", ifname);
 		json_bool(&j, "running", pid > 0);
-		json_bool(&j, "xdp_attached", strcmp(mode, "none"));
+		json_bool(&j, "xdp_attached", ours);
 		json_str(&j, "xdp_mode", mode);
 		snprintf(path, sizeof(path), "%s/status.json", sdir);
 		if (pid > 0 && json_file_is_object(path)) {
@@ -462,7 +487,7 @@ int do_status(struct ctx *c, int argc, char **argv)
 		printf("interface %s: controller %s", ifname, pid > 0 ? "running" : "not running");
 		if (pid > 0)
 			printf(" (pid %d)", pid);
-		printf(", XDP %s\n", strcmp(mode, "none") ? mode : "not attached");
+		printf(", XDP %s\n", xdp_words(mode));
 		snprintf(path, sizeof(path), "%s/status.txt", sdir);
 		if (pid > 0)
 			cat_file(path, stdout, false);
@@ -518,5 +543,5 @@ int do_status(struct ctx *c, int argc, char **argv)
 	}
 	lb_maps_close(&m);
 	/* a monitor can probe with it */
-	return pid > 0 ? 0 : EXIT_RUNTIME;
+	return pid > 0 && strcmp(mode, "foreign") ? 0 : EXIT_RUNTIME;
 }

@@ -63,6 +63,30 @@ static const char *attach_hint(int err)
 	       " (another XDP program is attached: 'ip link set dev IFACE xdp off')" : "";
 }
 
+/* A node that cannot forward must not hold its services' VIPs: while
+ * another program holds the hook, the instances carrying them are in
+ * FAULT (see effective_priority), and the periodic tick looks for the
+ * hook to come free. The priorities are retaken from the event loop,
+ * not from inside the VRRP transition that tried to attach. */
+static void set_xdp_busy(struct ctl *c, bool busy)
+{
+	if (busy == c->xdp_busy)
+		return;
+	c->xdp_busy = busy;
+	if (busy)
+		pr_err("%s: another XDP program holds the interface: VRRP instances with "
+			"virtual_servers stay in FAULT until it is removed", c->ifname);
+	else
+		pr_info("%s: the XDP hook is free again", c->ifname);
+	if (c->t_retrack)
+		ev_timer_arm(c->loop, c->t_retrack, 0);
+}
+
+static void on_retrack(struct evloop *loop, struct ev_timer *t, void *arg)
+{
+	ctl_vrrp_quorum_changed(arg);
+}
+
 void ctl_update_attach(struct ctl *c)
 {
 	bool want = !c->stopping && c->link_up &&
@@ -71,11 +95,12 @@ void ctl_update_attach(struct ctl *c)
 
 	if (want && c->prog.link_fd < 0) {
 		err = c->attach_err = lb_prog_attach(&c->prog, c->ifindex);
-		if (err)
+		if (err && !c->xdp_busy)
 			pr_err("%s: cannot attach XDP program: %s%s", c->ifname, strerror(-err),
 			       attach_hint(err));
-		else
+		else if (!err)
 			pr_info("%s: XDP program attached in %s mode", c->ifname, c->prog.mode);
+		set_xdp_busy(c, err == -EBUSY || err == -EEXIST);
 		if (!err && (err = guardian_hold(c->guardian_fd, c->prog.link_fd)))
 			pr_warn("%s: the guardian cannot hold the XDP link (a crash would "
 				"detach it before the VIPs are gone): %s", c->ifname, strerror(-err));
@@ -256,6 +281,8 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 
 	ticks++;
 	neigh_refresh(c, ticks % NEIGH_REFRESH_TICKS == 0);
+	if (c->xdp_busy && c->prog.link_fd < 0 && !lb_xdp_hook_taken(c->ifindex))
+		set_xdp_busy(c, false);
 	if (tf && ticks % (every ? every : 1) == 0) {
 		err = prom_write(&c->maps, c->ifname, tf, extra_metrics, c);
 		if (err)
@@ -440,6 +467,7 @@ static int setup(struct ctl *c)
 	c->nlw = nl_watch_open(&ops);
 	c->t_periodic = ev_timer_new(on_tick, c);
 	c->t_flush = ev_timer_new(on_flush, c);
+	c->t_retrack = ev_timer_new(on_retrack, c);
 	if (!c->loop || !c->nlw || !c->t_periodic || !c->t_flush)
 		return -ENOMEM;
 	err = ev_fd_add(c->loop, nl_watch_fd(c->nlw), EPOLLIN, on_netlink, c);
@@ -501,6 +529,8 @@ static void teardown(struct ctl *c)
 		ev_timer_free(c->loop, c->t_periodic);
 	if (c->t_flush)
 		ev_timer_free(c->loop, c->t_flush);
+	if (c->t_retrack)
+		ev_timer_free(c->loop, c->t_retrack);
 	nl_watch_close(c->nlw);
 	evloop_free(c->loop);
 	snprintf(path, sizeof(path), "%s/pid", c->opts.state_dir);

@@ -44,11 +44,13 @@ struct ctl {
 	struct cfg *cfg;
 	struct lb_prog prog;
 	int attach_err;			/* the last attach's -errno, 0 if it worked */
+	bool xdp_busy;			/* another program holds the XDP hook */
 	struct lb_maps maps;
 	struct evloop *loop;
 	struct nl_watch *nlw;
 	struct ev_timer *t_periodic;
 	struct ev_timer *t_flush;	/* publishes deferred table rebuilds */
+	struct ev_timer *t_retrack;	/* VRRP priorities again, after this event */
 
 	struct vrrp_inst **vrrp;	/* one per vrrp_instance on this interface */
 	int n_vrrp;

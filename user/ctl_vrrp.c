@@ -519,13 +519,23 @@ static const struct vrrp_script_run *script_run(const struct ctl *c, int idx)
 /* keepalived's arithmetic: a tracked object with weight 0 faults the
  * instance when it fails; a positive weight is added while it is up, a
  * negative one while it is down. */
+static bool carries_services(const struct ctl *c, const struct cfg_vrrp_instance *ci)
+{
+	int i;
+
+	for (i = 0; c->cfg && i < c->cfg->n_vs; i++)
+		if (cfg_inst_owns(ci, &c->cfg->vs[i].vip))
+			return true;
+	return false;
+}
+
 static int effective_priority(const struct vrrp_inst *in, bool *fault)
 {
 	const struct cfg_vrrp_instance *ci = in->ci;
 	const struct ctl *c = in->ctl;
 	int p = ci->priority, i, w;
 
-	*fault = !c->link_up;
+	*fault = !c->link_up || (c->xdp_busy && carries_services(c, ci));
 	for (i = 0; i < ci->n_track_if; i++) {
 		w = ci->track_if[i].weight;
 		if (!in->track_up[i] && w == 0)

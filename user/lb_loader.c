@@ -137,6 +137,13 @@ int lb_prog_attach(struct lb_prog *p, int ifindex)
 	return 0;
 }
 
+bool lb_xdp_hook_taken(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	return !bpf_xdp_query(ifindex, 0, &q) && q.attach_mode != XDP_ATTACHED_NONE;
+}
+
 void lb_prog_detach(struct lb_prog *p)
 {
 	/* Explicitly: another process may hold the link too. */

@@ -35,6 +35,8 @@ int lb_prog_load(struct lb_prog *p, const uint8_t mac[6],
 /* Native XDP if the driver has it, generic otherwise; p->mode says which. */
 int lb_prog_attach(struct lb_prog *p, int ifindex);
 void lb_prog_detach(struct lb_prog *p);
+/* Is an XDP program (any, in any mode) attached to ifindex? */
+bool lb_xdp_hook_taken(int ifindex);
 void lb_prog_close(struct lb_prog *p);
 int lb_prog_fd(const struct lb_prog *p);
 /* Remove every pin under dir and the directory itself. */
