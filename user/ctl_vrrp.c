@@ -1281,7 +1281,7 @@ int ctl_vrrp_vip_state(const struct ctl *c, const struct cfg_addr *vip)
 
 void ctl_vrrp_status(const struct ctl *c, struct ctl_status_out *o)
 {
-	char a[64];
+	char a[64], p[64];
 	int i, r;
 
 	json_arr_open(o->j, "vrrp");
@@ -1308,15 +1308,20 @@ void ctl_vrrp_status(const struct ctl *c, struct ctl_status_out *o)
 		json_u64(o->j, "adverts_sent", in->adverts_tx);
 		json_u64(o->j, "adverts_received", in->adverts_rx);
 		json_u64(o->j, "became_master", in->became_master);
+		json_arr_open(o->j, "unicast_peers");	/* empty: multicast */
+		for (r = 0; r < in->ci->n_unicast_peers; r++)
+			json_str(o->j, NULL, cfg_addr_str(&in->ci->unicast_peers[r], p, sizeof(p)));
+		json_arr_close(o->j);
 		json_obj_open(o->j, "discarded");
 		for (r = 1; r < DROP_COUNT; r++)
 			json_u64(o->j, drop_str(r), in->drops[r]);
 		json_obj_close(o->j);
 		json_obj_close(o->j);
 		fprintf(o->txt, "vrrp %s: VRID %u %s, priority %u (effective %u), master %s, "
-			"advert %llu ms, sent %llu, received %llu\n", in->ci->name, in->ci->vrid,
-			vrrp_state_str(f->state), in->ci->priority, f->priority, a,
+			"advert %llu ms %s, sent %llu, received %llu\n", in->ci->name,
+			in->ci->vrid, vrrp_state_str(f->state), in->ci->priority, f->priority, a,
 			(unsigned long long)in->ci->advert_int_us / 1000,
+			in->ci->n_unicast_peers ? "unicast" : "multicast",
 			(unsigned long long)in->adverts_tx, (unsigned long long)in->adverts_rx);
 	}
 	json_arr_close(o->j);
