@@ -778,6 +778,7 @@ static const struct bad {
 	{ "bad-conditional.conf", 2, "'@main': conditional configuration and parameter "
 	  "substitution are not supported" },
 	{ "bad-nul.conf", 2, "NUL byte: this is not a text file, stopped reading it" },
+	{ "bad-vip-multicast.conf", 5, "virtual_ipaddress 224.0.0.5 is a multicast address" },
 	{ "bad-two-stmts.conf", 2, "unexpected 'lb_kind' after delay_loop (one statement per "
 	  "line, as keepalived reads them)" },
 };

@@ -1139,7 +1139,8 @@ static void vip_line(struct parser *p, const struct stmt *st, struct inst_ctx *c
 		int r = parse_vip(p, &w[i], &v);
 
 		if (r == 0) {
-			cur = add_vip(p, c, &w[i], &v, excl);
+			cur = usable_addr(p, &w[i], what, &v.addr) ?
+			      add_vip(p, c, &w[i], &v, excl) : NULL;
 			i++;
 		} else if (r < 0) {
 			cur = NULL;
