@@ -469,6 +469,8 @@ test_listings()
 	json_cmd backends backend list -j
 	json_cmd stats stats -j
 	json_cmd stats_if stats eth0 -j
+	json_cmd vips_if vip list eth0 -j
+	json_cmd backends_if backend list "$VIP" "$PORT" tcp eth0 -j
 	json_cmd status status -j
 	json_cmd list list -j
 	is "$(jq_py vips '[(v["vip"], v["port"], v["proto"], v["active"]) for v in d]')" \

@@ -17,7 +17,7 @@ const char backend_usage[] =
 	"Usage: lbctl backend add VIP PORT tcp|udp ADDR [weight N] [sorry] [dev IFACE]\n"
 	"       lbctl backend del VIP PORT tcp|udp ADDR [weight N] [dev IFACE]\n"
 	"       lbctl backend set VIP PORT tcp|udp ADDR weight N [dev IFACE]\n"
-	"       lbctl backend list [VIP PORT tcp|udp] [-j] [dev IFACE]\n"
+	"       lbctl backend list [VIP PORT tcp|udp] [-j] [IFACE | dev IFACE]\n"
 	"ADDR is the real server's address (ADDR:PORT is accepted if PORT is the\n"
 	"service's: direct server return cannot change ports). Weight 0-65535,\n"
 	"default 1; weight 0 drains: existing flows stay, new ones go elsewhere.\n"
@@ -316,7 +316,8 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 	uint32_t svc_id = 0, id;
 	struct lb_maps m;
 	struct json j;
-	int i, err;
+	uint8_t addr[16];
+	int i, err, fam;
 
 	for (i = 0; i < argc; i++) {
 		if (streq(argv[i], "-j")) {
@@ -330,6 +331,10 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 				return err;
 			filter = true;
 			i += 2;
+		} else if (!filter && !lb_addr_parse(argv[i], &fam, addr)) {
+			return usage_err(c, "backend list %s: expected VIP PORT tcp|udp", argv[i]);
+		} else if (!dev && argv[i][0] != '-') {
+			dev = argv[i];	/* as list takes it */
 		} else {
 			return usage_err(c, "unexpected argument '%s' (try '%s backend help')",
 					 argv[i], c->prog);

@@ -14,7 +14,7 @@ const char vip_usage[] =
 	"Usage: lbctl vip add VIP PORT tcp|udp [IFACE] [sched mh|sh] [persistence SECS]\n"
 	"                     [timeout SECS] [table-size PRIME]\n"
 	"       lbctl vip del VIP PORT tcp|udp [IFACE]\n"
-	"       lbctl vip list [-j] [dev IFACE]\n"
+	"       lbctl vip list [-j] [IFACE | dev IFACE]\n"
 	"sched sh and persistence hash on the client address only; persistence also\n"
 	"keeps a client on its server for SECS after its last packet.\n";
 
@@ -167,6 +167,8 @@ static int vip_list(struct ctx *c, int argc, char **argv)
 		} else if (streq(argv[i], "dev")) {
 			if (!(dev = opt_value(c, argc, argv, &i)))
 				return EXIT_USAGE;
+		} else if (!dev && argv[i][0] != '-') {
+			dev = argv[i];	/* as list takes it */
 		} else {
 			return usage_err(c, "unexpected argument '%s' (try '%s vip help')",
 					 argv[i], c->prog);
