@@ -510,14 +510,6 @@ test_reload()
 	ok $? "reload: the backup's file restored" || diag_lines "$out"
 }
 
-# svc_active NODE VIP: True/False, the active flag of VIP's port-80 service.
-svc_active()
-{
-	lbctl_in "$1" -j vip list 2>/dev/null | "$PY" -c '
-import json, sys
-print(" ".join(str(v["active"]) for v in json.load(sys.stdin) if v["vip"] == sys.argv[1]))' "$2"
-}
-
 # ---------------------------------------------------------------- 4. nopreempt
 
 # ---------------------------------------------------------------- 4a. hook busy

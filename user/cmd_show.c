@@ -509,10 +509,13 @@ int do_status(struct ctx *c, int argc, char **argv)
 			json_u64(&j, "port", ntohs(sv->key.port));
 			json_str(&j, "proto", proto_str(sv->key.proto));
 			json_bool(&j, "active", sv->flags & LB_SVC_F_ACTIVE);
+			/* the flag is the maps'; forwarding needs a program too */
+			json_bool(&j, "forwarding", (sv->flags & LB_SVC_F_ACTIVE) && ours);
 			json_arr_open(&j, "backends");
 		} else {
 			printf("service %s %s\n", svc_str(&sv->key, s, sizeof(s)),
-			       sv->flags & LB_SVC_F_ACTIVE ? "active" : "standby");
+			       !(sv->flags & LB_SVC_F_ACTIVE) ? "standby" :
+			       ours ? "active" : "active, but not forwarding (no lbctl program)");
 		}
 		for (b = 0; b < m.max_backends; b++) {
 			const struct lb_backend *be = &m.be[b];
