@@ -481,6 +481,11 @@ mk_lbnode()
 	mkdir -p "$dir/bpffs" "$dir/run"
 	mount -t bpf bpf "$dir/bpffs" || bail "cannot mount bpffs on $dir/bpffs"
 	T_MOUNTS+=("$dir/bpffs")
+	# In memory, as /run is: the controller writes its state every second
+	# from the loop that sends VRRP adverts, and a disk's journal can hold
+	# a rename for tens of ms after the other tests' writes.
+	mount -t tmpfs -o mode=0755 tmpfs "$dir/run" || bail "cannot mount tmpfs on $dir/run"
+	T_MOUNTS+=("$dir/run")
 	LB_BPFFS[$name]=$dir/bpffs
 	LB_RUNDIR[$name]=$dir/run
 }
