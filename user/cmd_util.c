@@ -214,9 +214,9 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 
 int parse_proto(const char *s, uint8_t *proto)
 {
-	if (!strcasecmp(s, "tcp"))
+	if (s && !strcasecmp(s, "tcp"))
 		*proto = IPPROTO_TCP;
-	else if (!strcasecmp(s, "udp"))
+	else if (s && !strcasecmp(s, "udp"))
 		*proto = IPPROTO_UDP;
 	else
 		return -EINVAL;
