@@ -476,19 +476,26 @@ static int read_all(int fd, char **out, size_t *len)
 	return 0;
 }
 
-/* Reports a problem with opening PATH: at the include line, or for the top file. */
-static int open_fail(struct cfg_lex *lx, const char *path, int from_file,
-		     int from_line, int err)
+/* Reports a problem with opening PATH: at the include line, or for the
+ * top file (which returns err); WHY defaults to err's text. */
+static int open_fail_why(struct cfg_lex *lx, const char *path, int from_file,
+			 int from_line, int err, const char *why)
 {
+	why = why ?: strerror(-err);
 	if (from_file < 0) {
-		pr_err("%s: %s", path, strerror(-err));
+		pr_err("%s: %s", path, why);
 		return err;
 	}
 	if (err == -ENOMEM)
 		return err;
-	cfg_error_at(lx, from_file, from_line, "cannot read include file %s: %s",
-		     path, strerror(-err));
+	cfg_error_at(lx, from_file, from_line, "cannot read include file %s: %s", path, why);
 	return 0;
+}
+
+static int open_fail(struct cfg_lex *lx, const char *path, int from_file,
+		     int from_line, int err)
+{
+	return open_fail_why(lx, path, from_file, from_line, err, NULL);
 }
 
 static int check_nesting(struct cfg_lex *lx, const struct stat *st,
@@ -543,13 +550,8 @@ static int lex_path(struct cfg_lex *lx, const char *path, int from_file, int fro
 	err = fstat(fd, &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
 	if (!err && !S_ISREG(st.st_mode)) {
 		close(fd);
-		if (from_file < 0) {
-			pr_err("%s: not a regular file", path);
-			return -EINVAL;
-		}
-		cfg_error_at(lx, from_file, from_line,
-			     "cannot read include file %s: not a regular file", path);
-		return 0;
+		return open_fail_why(lx, path, from_file, from_line, -EINVAL,
+				     "not a regular file");
 	}
 	if (!err && from_file >= 0 && check_nesting(lx, &st, path, from_file, from_line)) {
 		close(fd);
