@@ -430,11 +430,9 @@ void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 static const char *hc_labels(const struct ctl *c, const struct hc *e, char *buf, size_t len)
 {
 	struct lb_svc_key k;
-	char svc[256], a[64];
 
 	lb_svc_key_make(&k, lb_family(&e->vs->vip), e->vs->vip.bytes, e->vs->port, e->vs->proto);
-	prom_svc_labels(svc, sizeof(svc), c->ifname, &k);
-	snprintf(buf, len, "%s,backend=\"%s\"", svc, cfg_addr_str(&e->rs->addr, a, sizeof(a)));
+	prom_backend_labels(buf, len, c->ifname, &k, lb_family(&e->rs->addr), e->rs->addr.bytes);
 	return buf;
 }
 

@@ -146,20 +146,27 @@ static void write_services(FILE *f, struct lb_maps *m, const char *ifname)
 	}
 }
 
+void prom_backend_labels(char *buf, size_t len, const char *ifname, const struct lb_svc_key *k,
+			 int family, const void *addr)
+{
+	char svc[256], a[64];
+
+	prom_svc_labels(svc, sizeof(svc), ifname, k);
+	inet_ntop(family == LB_AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	snprintf(buf, len, "%s,backend=\"%s\"", svc, a);
+}
+
 static void be_labels(char *buf, size_t len, struct lb_maps *m, const char *ifname, uint32_t id)
 {
 	const struct lb_backend *b = &m->be[id];
-	char svc[200], a[64];
 
-	prom_svc_labels(svc, sizeof(svc), ifname, &m->svc[b->svc_id].key);
-	inet_ntop(b->family == LB_AF_INET6 ? AF_INET6 : AF_INET, b->addr, a, sizeof(a));
-	snprintf(buf, len, "%s,backend=\"%s\"", svc, a);
+	prom_backend_labels(buf, len, ifname, &m->svc[b->svc_id].key, b->family, b->addr);
 }
 
 static void write_backends(FILE *f, struct lb_maps *m, const char *ifname)
 {
 	struct lb_counters c;
-	char name[80], labels[300];
+	char name[80], labels[400];
 	size_t i;
 	uint32_t id;
 

@@ -22,5 +22,8 @@ const char *prom_escape(const char *in, char *out, size_t len);
 /* interface="IFNAME",vip="...",port="...",proto="..." for service K;
  * IFNAME raw, escaped here. */
 void prom_svc_labels(char *buf, size_t len, const char *ifname, const struct lb_svc_key *k);
+/* The same and backend="ADDR" (family LB_AF_*). */
+void prom_backend_labels(char *buf, size_t len, const char *ifname, const struct lb_svc_key *k,
+			 int family, const void *addr);
 
 #endif
