@@ -60,7 +60,7 @@ ns_cpu_ticks()
 # machine_busy_ticks: all CPUs, everything but idle and iowait.
 machine_busy_ticks()
 {
-	awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
+	cpu_ticks | cut -d' ' -f1
 }
 
 # xdp_prog_id NODE: id of the XDP program on NODE's eth0.

@@ -480,9 +480,9 @@ wait_quiet()
 {
 	local deadline=$((SECONDS + $1)) calm=0 a b
 	while [ $SECONDS -lt "$deadline" ]; do
-		a=$(awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat)
+		a=$(cpu_ticks)
 		sleep 1
-		b=$(awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat)
+		b=$(cpu_ticks)
 		QUIET_BUSY=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y);
 			busy = y[1] - x[1]; idle = y[2] - x[2];
 			printf "%d", busy + idle ? 100 * busy / (busy + idle) : 0 }')

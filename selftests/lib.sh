@@ -329,6 +329,13 @@ bpffs_leftovers()
 # PY: the real python3 (not a pyenv shim, which is slow to start).
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3)
 
+# cpu_ticks: "BUSY IDLE" clock ticks of all CPUs since boot (idle counts
+# iowait too).
+cpu_ticks()
+{
+	awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat
+}
+
 # mk_ns NAME: a namespace with lo up, deleted at exit.
 mk_ns()
 {

@@ -864,18 +864,23 @@ static void write_str(const char *path, const char *s)
 	write_file(path, s, strlen(s));
 }
 
+/* cfg_load of TEXT, written to the temp file NAME first. */
+static struct run load_text(const char *name, const char *text)
+{
+	write_str(tmp(name), text);
+	return load(tmp(name));
+}
+
 static void test_empty(void)
 {
 	struct run r;
 
-	write_str(tmp("empty.conf"), "");
-	r = load(tmp("empty.conf"));
+	r = load_text("empty.conf", "");
 	ASSERT_TRUE(r.ret == 0 && r.cfg && r.cfg->n_warnings == 1 &&
 		    has_msg(&r, "empty.conf", 1, "warning: no vrrp_instance and no "
 			    "virtual_server: nothing to do"), "empty file: valid, one warning");
 	run_free(&r);
-	write_str(tmp("comments.conf"), "! only\n# comments\n\n   \t\r\n! here\n");
-	r = load(tmp("comments.conf"));
+	r = load_text("comments.conf", "! only\n# comments\n\n   \t\r\n! here\n");
 	ASSERT_TRUE(r.ret == 0 && r.cfg && r.cfg->n_warnings == 1, "comments only: valid");
 	run_free(&r);
 	r = load(tmp("does-not-exist.conf"));
@@ -892,8 +897,7 @@ static void test_empty(void)
 	ASSERT_TRUE(r.ret == -EINVAL && !r.cfg && strstr(r.out, "fifo.conf: not a regular file"),
 		    "a FIFO: refused at once, not read");
 	run_free(&r);
-	write_str(tmp("inc-fifo.conf"), "include fifo.conf\n");
-	r = load(tmp("inc-fifo.conf"));
+	r = load_text("inc-fifo.conf", "include fifo.conf\n");
 	ASSERT_TRUE(r.ret == -EINVAL && !r.cfg && strstr(r.out, "inc-fifo.conf:1: cannot read "
 		    "include file ") && strstr(r.out, "fifo.conf: not a regular file"),
 		    "an included FIFO: an error at the include line");
@@ -906,12 +910,11 @@ static void test_notify_words(void)
 {
 	struct run r;
 
-	write_str(tmp("notify.conf"), "vrrp_instance V {\n interface eth0\n"
+	r = load_text("notify.conf", "vrrp_instance V {\n interface eth0\n"
 		  " virtual_router_id 3\n priority 50\n"
 		  " notify_backup /etc/keepalived/notify.sh interface eth9\n"
 		  " notify_master /etc/keepalived/notify.sh priority 7\n"
 		  " virtual_ipaddress {\n  10.0.0.3\n }\n}\n");
-	r = load(tmp("notify.conf"));
 	ASSERT_TRUE(r.ret == 0 && r.cfg, "notify with keyword-like user words: valid");
 	if (r.cfg) {
 		str_eq(r.cfg->instances[0].ifname, "eth0", "notify: 'interface eth9' is no statement");
@@ -929,11 +932,10 @@ static void test_vs_off_vrrp(void)
 {
 	struct run r;
 
-	write_str(tmp("offvrrp.conf"), "vrrp_instance V {\n interface eth0\n"
+	r = load_text("offvrrp.conf", "vrrp_instance V {\n interface eth0\n"
 		  " virtual_router_id 3\n virtual_ipaddress {\n  10.0.0.100\n }\n}\n"
 		  "virtual_server 10.0.0.100 80 {\n real_server 10.0.0.2 80 {\n }\n}\n"
 		  "virtual_server 10.0.0.200 80 {\n real_server 10.0.0.2 80 {\n }\n}\n");
-	r = load(tmp("offvrrp.conf"));
 	ASSERT_TRUE(r.ret == 0 && r.cfg && r.cfg->n_warnings == 1 &&
 		    has_msg(&r, "offvrrp.conf", 12, "warning: virtual_server 10.0.0.200 is in no "
 			    "vrrp_instance's virtual_ipaddress: every node running this file "
@@ -950,12 +952,11 @@ static void test_dup_tracking(void)
 {
 	struct run r;
 
-	write_str(tmp("duptrack.conf"), "vrrp_script chk {\n script /bin/true\n weight 10\n}\n"
+	r = load_text("duptrack.conf", "vrrp_script chk {\n script /bin/true\n weight 10\n}\n"
 		  "vrrp_instance V {\n interface eth0\n virtual_router_id 5\n"
 		  " track_script {\n  chk\n  chk\n }\n unicast_src_ip 10.0.0.2\n"
 		  " unicast_peer {\n  10.0.0.2\n  10.0.0.3\n }\n"
 		  " virtual_ipaddress {\n  10.0.0.100\n }\n}\n");
-	r = load(tmp("duptrack.conf"));
 	ASSERT_TRUE(r.ret == 0 && r.cfg && r.cfg->n_warnings == 2 &&
 		    has_msg(&r, "duptrack.conf", 10, "warning: track_script chk is listed twice, "
 			    "the second is ignored") &&
@@ -975,9 +976,8 @@ static void test_crlf(void)
 {
 	struct run r;
 
-	write_str(tmp("crlf.conf"), "\xef\xbb\xbfvrrp_instance V {\r\n interface eth0\r\n"
+	r = load_text("crlf.conf", "\xef\xbb\xbfvrrp_instance V {\r\n interface eth0\r\n"
 		  " virtual_router_id 3\r\n virtual_ipaddress {\r\n  10.0.0.3\r\n }\r\n}\r\n");
-	r = load(tmp("crlf.conf"));
 	ASSERT_TRUE(r.ret == 0 && r.cfg && r.cfg->instances[0].vrid == 3,
 		    "CRLF line ends and a byte order mark");
 	run_free(&r);
@@ -1035,8 +1035,7 @@ static void test_long_line(void)
 
 	memset(buf, 'a', len);
 	strcpy(buf + len, " 1\n");
-	write_str(tmp("longword.conf"), buf);
-	r = load(tmp("longword.conf"));
+	r = load_text("longword.conf", buf);
 	ASSERT_TRUE(r.ret == -EINVAL && r.n_errors == 1 &&
 		    strstr(r.out, "longword.conf:1: unknown keyword 'aaaa"),
 		    "a 1 MB word: one error, message cut short");
@@ -1045,8 +1044,7 @@ static void test_long_line(void)
 	k = sprintf(buf, "global_defs {\n router_id \"");
 	memset(buf + k, 'b', len - 64);
 	strcpy(buf + k + len - 64, "\"\n}\n");
-	write_str(tmp("longquote.conf"), buf);
-	r = load(tmp("longquote.conf"));
+	r = load_text("longquote.conf", buf);
 	ASSERT_TRUE(r.ret == -EINVAL && r.n_errors == 1 && strstr(r.out, "is too long"),
 		    "a 1 MB quoted string: too long");
 	run_free(&r);
@@ -1054,8 +1052,7 @@ static void test_long_line(void)
 	for (k = 0; k + 2 < len; k += 2)
 		memcpy(buf + k, "x ", 2);
 	strcpy(buf + len - 2, "\n");
-	write_str(tmp("manywords.conf"), buf);
-	r = load(tmp("manywords.conf"));
+	r = load_text("manywords.conf", buf);
 	ASSERT_TRUE(r.ret == -EINVAL && r.n_errors == 1, "500000 words on a line: one error");
 	run_free(&r);
 	free(buf);
@@ -1069,16 +1066,14 @@ static void test_deep(void)
 
 	for (k = 0; k < n; k++)
 		p += sprintf(p, "{\n");
-	write_str(tmp("deep.conf"), buf);
-	r = load(tmp("deep.conf"));
+	r = load_text("deep.conf", buf);
 	ASSERT_TRUE(r.ret == -EINVAL && r.n_errors == 2, "100000 nested '{': two errors");
 	run_free(&r);
 
 	p = buf;
 	for (k = 0; k < n; k++)
 		p += sprintf(p, "virtual_server 10.0.0.1 80 {\n");
-	write_str(tmp("deepvs.conf"), buf);
-	r = load(tmp("deepvs.conf"));
+	r = load_text("deepvs.conf", buf);
 	ASSERT_TRUE(r.ret == -EINVAL && !r.cfg, "100000 nested virtual_server: -EINVAL");
 	run_free(&r);
 
@@ -1088,8 +1083,7 @@ static void test_deep(void)
 	for (k = 0; k < n; k++)
 		*p++ = '}';
 	*p = '\0';
-	write_str(tmp("deeprs.conf"), buf);
-	r = load(tmp("deeprs.conf"));
+	r = load_text("deeprs.conf", buf);
 	ASSERT_TRUE(r.ret == -EINVAL && r.n_errors == 1,
 		    "100000 nested real_server on one line: one error");
 	run_free(&r);
@@ -1129,9 +1123,8 @@ static void test_include_limits(void)
 	run_free(&r);
 
 	/* a two-file loop */
-	write_str(tmp("loop-a.conf"), "include loop-b.conf\n");
 	write_str(tmp("loop-b.conf"), "\n\ninclude loop-a.conf\n");
-	r = load(tmp("loop-a.conf"));
+	r = load_text("loop-a.conf", "include loop-b.conf\n");
 	ASSERT_TRUE(r.ret == -EINVAL && r.n_errors == 1 &&
 		    strstr(r.out, "loop-b.conf:3: include loop: "),
 		    "include loop through two files");

@@ -54,11 +54,8 @@ int managed_vip_state(const struct ctx *c, const char *ifname, int family,
 /* Shared argument parsing. */
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int parse_proto(const char *s, uint8_t *proto);
-const char *proto_str(uint8_t proto);
 /* VIP PORT PROTO -> key. Returns 0 or prints a usage error and returns 2. */
 int parse_service(struct ctx *c, char **argv, struct lb_svc_key *k);
-/* "VIP:PORT/proto" as shown in listings. */
-const char *svc_str(const struct lb_svc_key *k, char *buf, size_t len);
 bool streq(const char *a, const char *b);
 
 const char *be_state_str(const struct lb_backend *b);

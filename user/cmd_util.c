@@ -223,10 +223,6 @@ int parse_proto(const char *s, uint8_t *proto)
 	return 0;
 }
 
-const char *proto_str(uint8_t proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_TCP ? "tcp" : "?";
-}
 
 int parse_service(struct ctx *c, char **argv, struct lb_svc_key *k)
 {
@@ -249,17 +245,6 @@ int parse_service(struct ctx *c, char **argv, struct lb_svc_key *k)
 	return 0;
 }
 
-const char *svc_str(const struct lb_svc_key *k, char *buf, size_t len)
-{
-	char a[64];
-
-	lb_addr_str(k->family, k->addr, a, sizeof(a));
-	if (k->family == LB_AF_INET6)
-		snprintf(buf, len, "[%s]:%u/%s", a, ntohs(k->port), proto_str(k->proto));
-	else
-		snprintf(buf, len, "%s:%u/%s", a, ntohs(k->port), proto_str(k->proto));
-	return buf;
-}
 
 /* The controller lists the VIPs that VRRP owns, with their state, in
  * RUNDIR/IFACE/vips: a service added by hand on such a VIP must follow

@@ -27,11 +27,12 @@ struct vip_args {
 static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args *a,
 			  bool with_opts)
 {
-	enum { O_DEV, O_SCHED, O_PERSISTENCE, O_TIMEOUT, O_TABLE_SIZE };
-	static const char *const opts[] = { [O_DEV] = "dev", [O_SCHED] = "sched",
+	/* dev first: del takes only it, add all of them */
+	enum { O_DEV, O_SCHED, O_PERSISTENCE, O_TIMEOUT, O_TABLE_SIZE, O_N };
+	static const char *const opts[O_N] = { [O_DEV] = "dev", [O_SCHED] = "sched",
 		[O_PERSISTENCE] = "persistence", [O_TIMEOUT] = "timeout",
 		[O_TABLE_SIZE] = "table-size" };
-	unsigned int seen = 0, o;
+	unsigned int seen = 0, o, n_opts = with_opts ? O_N : O_DEV + 1;
 	uint32_t v;
 	int i, err;
 
@@ -43,19 +44,16 @@ static int parse_vip_args(struct ctx *c, int argc, char **argv, struct vip_args 
 		return err;
 	for (i = 3; i < argc; i++) {
 		const char *kw = argv[i], *val;
-		bool takes_value = streq(kw, "dev") ||
-			(with_opts && (streq(kw, "sched") || streq(kw, "persistence") ||
-				       streq(kw, "timeout") || streq(kw, "table-size")));
 
-		if (!takes_value) {
+		for (o = 0; o < n_opts && !streq(opts[o], kw); o++)
+			;
+		if (o == n_opts) {
 			if (i != 3 || kw[0] == '-' || !if_nametoindex(kw))
 				return usage_err(c, "unexpected argument '%s' (try '%s vip help')", kw,
 						 c->prog);
 			a->ifname = kw;
 			continue;
 		}
-		for (o = 0; !streq(opts[o], kw); o++)
-			;
 		if (seen & 1u << o || (o == O_DEV && a->ifname))
 			return usage_err(c, "%s given twice", o == O_DEV ? "interface" : kw);
 		seen |= 1u << o;

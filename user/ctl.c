@@ -78,8 +78,7 @@ static void set_xdp_busy(struct ctl *c, bool busy)
 			"virtual_servers stay in FAULT until it is removed", c->ifname);
 	else
 		pr_info("%s: the XDP hook is free again", c->ifname);
-	if (c->t_retrack)
-		ev_timer_arm(c->loop, c->t_retrack, 0);
+	ev_timer_arm(c->loop, c->t_retrack, 0);
 }
 
 static void on_retrack(struct evloop *loop, struct ev_timer *t, void *arg)
@@ -170,10 +169,11 @@ static void neigh_refresh(struct ctl *c, bool all)
 	}
 	lb_maps_unlock(&c->maps);
 	/* unknown MACs have no static entry to spare: no table dump */
-	if (all && n)
+	if (all)
 		nl_neigh_refresh(c->ifindex, todo, n);
-	for (i = 0; !all && i < n; i++)
-		nl_neigh_resolve(c->ifindex, todo[i].family, todo[i].addr);
+	else
+		for (i = 0; i < n; i++)
+			nl_neigh_resolve(c->ifindex, todo[i].family, todo[i].addr);
 	free(todo);
 }
 
@@ -468,7 +468,7 @@ static int setup(struct ctl *c)
 	c->t_periodic = ev_timer_new(on_tick, c);
 	c->t_flush = ev_timer_new(on_flush, c);
 	c->t_retrack = ev_timer_new(on_retrack, c);
-	if (!c->loop || !c->nlw || !c->t_periodic || !c->t_flush)
+	if (!c->loop || !c->nlw || !c->t_periodic || !c->t_flush || !c->t_retrack)
 		return -ENOMEM;
 	err = ev_fd_add(c->loop, nl_watch_fd(c->nlw), EPOLLIN, on_netlink, c);
 	err = err ?: ev_signal_add(c->loop, SIGTERM, on_signal, c);

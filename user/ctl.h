@@ -86,6 +86,8 @@ void ctl_remove_stale_vips(const char *ifname, const char *state_dir);
 int ctl_list_stale_vips(const char *ifname, const char *state_dir, char *list, size_t len);
 /* Rewrite RUNDIR/IFACE/vips and the status files. */
 void ctl_write_state(struct ctl *c);
+/* The maps' key of a config's virtual_server. */
+void ctl_vs_key(const struct cfg_virtual_server *vs, struct lb_svc_key *k);
 /* Apply the config's virtual servers to the maps: add what is new, change
  * what changed, remove what the previous config had and this one lacks. */
 int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *new);

@@ -136,7 +136,7 @@ static void apply(struct hc *e)
 	bool inhibit = e->rs->inhibit_on_failure || e->vs->inhibit_on_failure;
 	int err;
 
-	lb_svc_key_make(&k, lb_family(&e->vs->vip), e->vs->vip.bytes, e->vs->port, e->vs->proto);
+	ctl_vs_key(e->vs, &k);
 	err = lb_maps_lock(&c->maps);
 	if (err)
 		return;
@@ -395,17 +395,15 @@ void ctl_health_status(const struct ctl *c, struct ctl_status_out *o)
 {
 	const struct health *h = c->health;
 	struct chk_status st;
-	char svc[96], a[64], when[16];
-	bool v6;
+	char svc[96], when[16];
+	struct lb_svc_key k;
 	int i;
 
 	json_arr_open(o->j, "health");
 	for (i = 0; h && i < h->n; i++) {
 		chk_target_status(h->hc[i]->t, &st);
-		v6 = h->hc[i]->vs->vip.family == AF_INET6;
-		snprintf(svc, sizeof(svc), "%s%s%s:%u/%s", v6 ? "[" : "",
-			 cfg_addr_str(&h->hc[i]->vs->vip, a, sizeof(a)), v6 ? "]" : "",
-			 h->hc[i]->vs->port, h->hc[i]->vs->proto == IPPROTO_UDP ? "udp" : "tcp");
+		ctl_vs_key(h->hc[i]->vs, &k);
+		svc_str(&k, svc, sizeof(svc));
 		json_obj_open(o->j, NULL);
 		json_str(o->j, "service", svc);
 		json_str(o->j, "backend", chk_target_name(h->hc[i]->t));
@@ -431,7 +429,7 @@ static const char *hc_labels(const struct ctl *c, const struct hc *e, char *buf,
 {
 	struct lb_svc_key k;
 
-	lb_svc_key_make(&k, lb_family(&e->vs->vip), e->vs->vip.bytes, e->vs->port, e->vs->proto);
+	ctl_vs_key(e->vs, &k);
 	prom_backend_labels(buf, len, c->ifname, &k, lb_family(&e->rs->addr), e->rs->addr.bytes);
 	return buf;
 }

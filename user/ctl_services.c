@@ -18,7 +18,7 @@ static int lb_family(const struct cfg_addr *a)
 	return a->family == AF_INET6 ? LB_AF_INET6 : LB_AF_INET;
 }
 
-static void vs_key(const struct cfg_virtual_server *vs, struct lb_svc_key *k)
+void ctl_vs_key(const struct cfg_virtual_server *vs, struct lb_svc_key *k)
 {
 	lb_svc_key_make(k, lb_family(&vs->vip), vs->vip.bytes, vs->port, vs->proto);
 }
@@ -118,7 +118,7 @@ static int apply_vs(struct ctl *c, const struct cfg_virtual_server *old,
 	char s[64];
 	int i, err, state;
 
-	vs_key(vs, &k);
+	ctl_vs_key(vs, &k);
 	vs_opts(vs, &o);
 	if (lb_svc_find(&c->maps, &k, &id)) {
 		state = ctl_vrrp_vip_state(c, &vs->vip);
@@ -175,7 +175,7 @@ int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *n
 	for (i = 0; old && i < old->n_vs; i++) {
 		if (find_vs(new, &old->vs[i]))
 			continue;
-		vs_key(&old->vs[i], &k);
+		ctl_vs_key(&old->vs[i], &k);
 		if (!lb_svc_find(&c->maps, &k, &id))
 			lb_svc_del(&c->maps, id);
 	}

@@ -516,9 +516,6 @@ static const struct vrrp_script_run *script_run(const struct ctl *c, int idx)
 	return idx >= 0 && idx < c->vrrp_io->n_scripts ? &c->vrrp_io->scripts[idx] : NULL;
 }
 
-/* keepalived's arithmetic: a tracked object with weight 0 faults the
- * instance when it fails; a positive weight is added while it is up, a
- * negative one while it is down. */
 static bool carries_services(const struct ctl *c, const struct cfg_vrrp_instance *ci)
 {
 	int i;
@@ -529,6 +526,9 @@ static bool carries_services(const struct ctl *c, const struct cfg_vrrp_instance
 	return false;
 }
 
+/* keepalived's arithmetic: a tracked object with weight 0 faults the
+ * instance when it fails; a positive weight is added while it is up, a
+ * negative one while it is down. */
 static int effective_priority(const struct vrrp_inst *in, bool *fault)
 {
 	const struct cfg_vrrp_instance *ci = in->ci;

@@ -57,3 +57,20 @@ const char *lb_addr_unusable(int family, const uint8_t *a)
 		return "is an IPv4-mapped address (write the IPv4 address)";
 	return NULL;
 }
+
+const char *proto_str(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_TCP ? "tcp" : "?";
+}
+
+const char *svc_str(const struct lb_svc_key *k, char *buf, size_t len)
+{
+	char a[64];
+
+	lb_addr_str(k->family, k->addr, a, sizeof(a));
+	if (k->family == LB_AF_INET6)
+		snprintf(buf, len, "[%s]:%u/%s", a, ntohs(k->port), proto_str(k->proto));
+	else
+		snprintf(buf, len, "%s:%u/%s", a, ntohs(k->port), proto_str(k->proto));
+	return buf;
+}

@@ -14,4 +14,10 @@ int lb_addr_parse(const char *s, int *family, uint8_t addr[16]);
  * has the values of AF_INET and AF_INET6. */
 const char *lb_addr_unusable(int family, const uint8_t *addr);
 
+struct lb_svc_key;
+/* "tcp" / "udp" */
+const char *proto_str(uint8_t proto);
+/* "VIP:PORT/proto" ("[VIP]:PORT/proto" for IPv6), as listings show it. */
+const char *svc_str(const struct lb_svc_key *k, char *buf, size_t len);
+
 #endif

@@ -277,12 +277,24 @@ out:
 	return ret;
 }
 
+/* The cache's entry for addr on ifindex (rtnl_neigh_put it), or NULL. */
+static struct rtnl_neigh *neigh_find(struct nl_cache *cache, int ifindex, int family,
+				     const void *addr)
+{
+	struct nl_addr *dst = addr_build(family, addr);
+	struct rtnl_neigh *n = dst ? rtnl_neigh_get(cache, ifindex, dst) : NULL;
+
+	if (dst)
+		nl_addr_put(dst);
+	return n;
+}
+
 int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6])
 {
 	struct nl_sock *sk = sock_open();
 	struct nl_cache *cache = NULL;
-	struct rtnl_neigh *n = NULL;
-	struct nl_addr *dst = NULL, *ll;
+	struct rtnl_neigh *n;
+	struct nl_addr *ll;
 	int err;
 
 	if (!sk)
@@ -290,12 +302,7 @@ int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6])
 	err = nlerr(rtnl_neigh_alloc_cache(sk, &cache));
 	if (err)
 		goto out;
-	dst = addr_build(family, addr);
-	if (!dst) {
-		err = -ENOMEM;
-		goto out;
-	}
-	n = rtnl_neigh_get(cache, ifindex, dst);
+	n = neigh_find(cache, ifindex, family, addr);
 	err = -ENOENT;
 	if (n && neigh_usable(rtnl_neigh_get_state(n))) {
 		ll = rtnl_neigh_get_lladdr(n);
@@ -304,13 +311,10 @@ int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6])
 			err = 0;
 		}
 	}
-out:
 	if (n)
 		rtnl_neigh_put(n);
-	if (dst)
-		nl_addr_put(dst);
-	if (cache)
-		nl_cache_free(cache);
+	nl_cache_free(cache);
+out:
 	nl_socket_free(sk);
 	return err;
 }
@@ -363,14 +367,12 @@ int nl_neigh_refresh(int ifindex, const struct nl_neigh_addr *a, int n)
 	if (rtnl_neigh_alloc_cache(sk, &cache))
 		cache = NULL;
 	for (i = 0; i < n; i++) {
-		struct nl_addr *dst = cache ? addr_build(a[i].family, a[i].addr) : NULL;
-		struct rtnl_neigh *e = dst ? rtnl_neigh_get(cache, ifindex, dst) : NULL;
+		struct rtnl_neigh *e = cache ? neigh_find(cache, ifindex, a[i].family, a[i].addr) :
+					       NULL;
 		bool is_static = e && (rtnl_neigh_get_state(e) & (NUD_PERMANENT | NUD_NOARP));
 
 		if (e)
 			rtnl_neigh_put(e);
-		if (dst)
-			nl_addr_put(dst);
 		if (!is_static)
 			neigh_use(sk, ifindex, a[i].family, a[i].addr);
 	}
