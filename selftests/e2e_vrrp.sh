@@ -351,6 +351,9 @@ test_sigkill()
 	diag "sigkill takeover at advert_int $ADV s: $VIP1 added on lb2 $ta ms after kill -9," \
 		"MASTER in lb2's log (after the XDP attach) at $tl ms, in lbctl status at $poll ms;" \
 		"Master_Down_Interval $MDI_100 ms"
+	grep -Eq "VI_1: master ${IP[lb1]} \(priority 150\) silent for [0-9]+ ms, Master_Down_Interval $MDI_100 ms: taking over" "$(node_log lb2)"
+	ok $? "sigkill: lb2's log says how long lb1 was silent" ||
+		diag_lines "$(grep 'taking over' "$(node_log lb2)")"
 	wait_until 5 xdp_on lb2
 	ok $? "sigkill: XDP attached on lb2 ($(xdp_report))"
 	tr=$(since_log_ms "$t0" "$(node_log lb2)" "VI_1: takeover due within one advert .*attaching XDP ahead")
@@ -452,6 +455,8 @@ test_down()
 		"(VIP deleted) to lb2 adding the VIP; from the start of lbctl down: lb1 deleted it at" \
 		"$del ms, lb2 added it at $ta ms, lb2 logged MASTER at $tl ms, lbctl status showed it" \
 		"at $poll ms; Skew_Time $SKEW_100 ms, Master_Down_Interval $MDI_100 ms"
+	grep -q "VI_1: master ${IP[lb1]} resigned (priority 0 advert): taking over" "$(node_log lb2)"
+	ok $? "down: lb2's log says lb1 resigned" || diag_lines "$(grep 'taking over' "$(node_log lb2)")"
 	wait_until 5 xdp_only_on lb2
 	ok $? "down: XDP on lb2 only ($(xdp_report))"
 	is "$(vstate lb1)" - "down: lbctl status on lb1 shows no running controller"
@@ -543,25 +548,31 @@ test_busy()
 	http_through "$VIP1" lb1 "after lb1's hook freed"
 }
 
+# nopreempt is about what a Backup does with a lower-priority Master it
+# hears, not about speed: 1 s adverts, so that a loaded machine delaying one
+# 100 ms advert past Master_Down_Interval (a takeover VRRP demands) cannot
+# pass for preemption.
 test_nopreempt()
 {
-	local c1 bm hold
+	local c1 c2 bm hold mdi _
 	reset_nodes
+	read -r mdi _ < <(vrrp_timers 150 1)
 	# nopreempt on the higher-priority node; both start as BACKUP.
-	c1=$(simple_conf lb1 150 "$ADV" nopreempt)
-	if ! grep -q 'state BACKUP' "$c1" || ! grep -q 'state BACKUP' "$CONF2"; then
+	c1=$(simple_conf lb1 150 1 nopreempt)
+	c2=$(simple_conf lb2 100 1)
+	if ! grep -q 'state BACKUP' "$c1" || ! grep -q 'state BACKUP' "$c2"; then
 		bail "the nopreempt configs must say state BACKUP"
 	fi
-	lb_up lb2 "$CONF2"
+	lb_up lb2 "$c2"
 	wait_until 10 states_are "lb2=MASTER"
 	ok $? "nopreempt: lb2 alone becomes MASTER" || show_node lb2
 	lb_up lb1 "$c1"
-	wait_until 5 eval "[ \"\$(vfield lb1 VI_1 adverts_received)\" -gt 2 ]"
+	wait_until 10 eval "[ \"\$(vfield lb1 VI_1 adverts_received)\" -gt 1 ]"
 	ok $? "nopreempt: lb1 (priority 150, nopreempt) hears lb2's adverts"
 	bm=$(vfield lb2 VI_1 became_master)
-	hold=$(hold_for $((3 * MDI_150 + 1000)) states_are "lb1=BACKUP lb2=MASTER")
-	ok $? "nopreempt: lb1 does not take over (lb1 BACKUP, lb2 MASTER for $((3 * MDI_150 + 1000)) ms)" ||
-		{ diag "$hold: $(states_of "$LBS")"; show_node lb1; }
+	hold=$(hold_for $((2 * mdi + 1000)) states_are "lb1=BACKUP lb2=MASTER")
+	ok $? "nopreempt: lb1 does not take over (lb1 BACKUP, lb2 MASTER for $((2 * mdi + 1000)) ms)" ||
+		{ diag "$hold: $(states_of "$LBS")"; show_node lb1; show_node lb2; }
 	is "$(vfield lb2 VI_1 became_master)" "$bm" "nopreempt: lb2 stayed MASTER throughout (became_master $bm)"
 	is "$(vip_holders "$VIP1" lb1 lb2)" lb2 "nopreempt: $VIP1 stays on lb2"
 	xdp_only_on lb2

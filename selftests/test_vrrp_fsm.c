@@ -437,6 +437,7 @@ static void test_details(void)
 	ASSERT_EQ(vrrp_fsm_skew_time(&f), 609375, "skew v3 1 s prio 100");
 	ASSERT_EQ(vrrp_fsm_master_down_interval(&f), 3609375, "Master_Down_Interval v3 1 s prio 100");
 	vrrp_fsm_start(&f, T0);
+	ASSERT_EQ(f.heard_at, 0, "backup: no master heard at startup");
 	memset(&adv, 0, sizeof(adv));
 	adv.version = 3;
 	adv.family = AF_INET;
@@ -446,6 +447,7 @@ static void test_details(void)
 	vrrp_fsm_rx(&f, T0 + 1, &adv, &src);
 	ASSERT_EQ(f.master_adver_int_us, 500000, "v3 backup: Master_Adver_Interval learned");
 	ASSERT_EQ(f.master_priority, 150, "backup: master priority remembered");
+	ASSERT_EQ(f.heard_at, T0 + 1, "backup: when the master was heard remembered");
 	ASSERT_MEMEQ(&f.master_addr, &src, 4, "backup: master address remembered");
 	ASSERT_EQ(vrrp_fsm_master_down_interval(&f), 1804687, "Master_Down_Interval from learned 500 ms");
 

@@ -502,11 +502,41 @@ static void act(struct vrrp_inst *in, unsigned int a)
 	rearm(in);
 }
 
+/*
+ * A Backup's takeover says why: an operator seeing masters flap needs to
+ * know how long the Master was silent against Master_Down_Interval (a
+ * loaded or paused host, a lossy link) or that it resigned.
+ */
+static void log_takeover_cause(const struct vrrp_inst *in, uint64_t now)
+{
+	const struct vrrp_fsm *f = &in->fsm;
+	unsigned long long mdi = (vrrp_fsm_master_down_interval(f) + 500) / 1000;
+	unsigned long long quiet = (now - f->heard_at + 500) / 1000;
+	char a[INET6_ADDRSTRLEN];
+
+	if (!f->heard_at) {
+		pr_info("vrrp %s: no master heard since startup: taking over", in->ci->name);
+		return;
+	}
+	inet_ntop(af_of(in), &f->master_addr, a, sizeof(a));
+	if (quiet < mdi)
+		pr_info("vrrp %s: master %s resigned (priority 0 advert): taking over",
+			in->ci->name, a);
+	else
+		pr_info("vrrp %s: master %s (priority %u) silent for %llu ms, "
+			"Master_Down_Interval %llu ms: taking over", in->ci->name, a,
+			f->master_priority, quiet, mdi);
+}
+
 static void on_fsm_timer(struct evloop *loop, struct ev_timer *t, void *arg)
 {
 	struct vrrp_inst *in = arg;
+	const struct vrrp_fsm *f = &in->fsm;
+	uint64_t now = now_us();
 
-	act(in, vrrp_fsm_timer(&in->fsm, now_us()));
+	if (f->state == VRRP_BACKUP && f->master_down_timer && now >= f->master_down_timer)
+		log_takeover_cause(in, now);
+	act(in, vrrp_fsm_timer(&in->fsm, now));
 }
 
 /* ---- tracking ---- */

@@ -139,6 +139,7 @@ static unsigned int startup(struct vrrp_fsm *f, uint64_t now)
 	f->adver_timer = 0;
 	f->master_down_timer = 0;
 	f->master_priority = 0;
+	f->heard_at = 0;
 	if (f->faulted) {
 		f->state = VRRP_FAULT;
 		return VRRP_ACT_STATE_CHANGED;
@@ -209,6 +210,7 @@ static void heard_master(struct vrrp_fsm *f, uint64_t now, const struct vrrp_adv
 	f->master_down_timer = arm(now, vrrp_fsm_master_down_interval(f));
 	f->master_addr = *src;
 	f->master_priority = a->priority;
+	f->heard_at = now;
 }
 
 static bool preempt_delay_running(const struct vrrp_fsm *f, uint64_t now)

@@ -83,6 +83,7 @@ struct vrrp_fsm {
 	uint64_t preempt_until;		/* Backup: end of preempt_delay; 0 = none */
 	union vrrp_ip master_addr;	/* Backup: the Master last heard (status) */
 	uint8_t master_priority;	/* ... and its priority; 0 = none yet */
+	uint64_t heard_at;		/* ... and when; 0 = not since startup */
 };
 
 /*
