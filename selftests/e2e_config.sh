@@ -515,12 +515,51 @@ EOF
 	done
 }
 
+# A config may name a server that is not on the balancer's link (a typo, a
+# server behind a router): it is kept (a route may come later), warned about
+# in the log, listed as off-link, and gets no traffic.
+test_off_link()
+{
+	local far=10.200.0.5 f
+	cat >"$CONF" <<EOF
+virtual_server $VIP 80 {
+    delay_loop 1
+    lb_algo mh
+    lb_kind DR
+    real_server ${RS_IP[rs1]} 80 {
+        TCP_CHECK { connect_timeout 1 }
+    }
+    real_server $far 80 {
+    }
+}
+EOF
+	reload_wait
+	ok $? "lbctl reload (VIP:80 -> rs1 and $far, which no route puts on eth0) exits 0" ||
+		diag "$RELOAD_OUT"
+	grep -q "backend $far is not on eth0's link (this node has no route to it)" <<<"$RELOAD_LOG"
+	ok $? "off-link: the log says $far is not on eth0's link and why" || diag_lines "$RELOAD_LOG"
+	is "$(lbctl_in lb backend list -j 2>/dev/null |
+		jpy "[b['state'] for b in d if b['backend'] == '$far']")" "['off-link']" \
+		"off-link: backend list -j shows $far as off-link"
+	like "$(lbctl_in lb status 2>&1)" "backend $far +off-link" "off-link: lbctl status shows it too"
+	f=$(tmpdir)/offlink.txt
+	requests 20 "$f"
+	is "$(count FAIL "$f")/$(count rs1 "$f")" 0/20 "off-link: all 20 requests through VIP:80 go to rs1" ||
+		diag "answers: $(counts "$f")"
+	ip -n "$(ns lb)" route add 10.200.0.0/24 dev eth0
+	is "$(lbctl_in lb backend list -j 2>/dev/null |
+		jpy "[b['state'] for b in d if b['backend'] == '$far']")" "['unresolved']" \
+		"off-link: with a route on eth0, $far is unresolved (no ARP answer) instead"
+	ip -n "$(ns lb)" route del 10.200.0.0/24 dev eth0
+}
+
 test_up_bad
 test_reload_start
 test_reload_add
 test_reload_bad
 test_reload_remove
 test_reload_group
+test_off_link
 
 kill "$TCP_HOLD_PID" 2>/dev/null
 wait "$TCP_HOLD_PID" 2>/dev/null

@@ -58,7 +58,9 @@ int parse_proto(const char *s, uint8_t *proto);
 int parse_service(struct ctx *c, char **argv, struct lb_svc_key *k);
 bool streq(const char *a, const char *b);
 
-const char *be_state_str(const struct lb_backend *b);
+/* "off-link" (no MAC, and no route puts it on IFINDEX's link; 0 = do not
+ * look), "down", "unresolved", "sorry", "drain" or "up" */
+const char *be_state_str(const struct lb_backend *b, int ifindex);
 const char *mac_str(const struct lb_backend *b, char *buf, size_t len);
 
 /* Grammar of each object, printed by 'lbctl OBJECT help'. */

@@ -283,8 +283,15 @@ static int backend_set(struct ctx *c, int argc, char **argv)
 	return err;
 }
 
-const char *be_state_str(const struct lb_backend *b)
+const char *be_state_str(const struct lb_backend *b, int ifindex)
 {
+	char why[64];
+
+	/* A config may name a server no route puts on the link (or a route
+	 * change took it off): first, as no health or ARP can make up for it. */
+	if (!(b->flags & LB_BE_F_MAC) && ifindex &&
+	    !nl_on_link(ifindex, b->family, b->addr, why, sizeof(why)))
+		return "off-link";
 	if (!(b->flags & LB_BE_F_UP))
 		return "down";
 	if (!(b->flags & LB_BE_F_MAC))
@@ -317,7 +324,7 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 	struct lb_maps m;
 	struct json j;
 	uint8_t addr[16];
-	int i, err, fam;
+	int i, err, fam, ifindex;
 
 	for (i = 0; i < argc; i++) {
 		if (streq(argv[i], "-j")) {
@@ -349,6 +356,7 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 		return run_err(c, "service %s does not exist on %s", svc_str(&key, s, sizeof(s)),
 			       ifname);
 	}
+	ifindex = if_nametoindex(ifname);
 	json_init(&j, stdout);
 	if (c->json)
 		json_arr_open(&j, NULL);
@@ -374,7 +382,7 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 			json_str(&j, "proto", proto_str(k->proto));
 			json_str(&j, "backend", b);
 			json_u64(&j, "weight", be->weight);
-			json_str(&j, "state", be_state_str(be));
+			json_str(&j, "state", be_state_str(be, ifindex));
 			json_bool(&j, "healthy", be->flags & LB_BE_F_UP);
 			json_bool(&j, "sorry", be->flags & LB_BE_F_SORRY);
 			if (be->flags & LB_BE_F_MAC)
@@ -388,7 +396,7 @@ static int backend_list(struct ctx *c, int argc, char **argv)
 			json_obj_close(&j);
 		} else {
 			printf("%-28s %-40s %-6u %-10s %-17s %llu\n", s, b, be->weight,
-			       be_state_str(be), mac, (unsigned long long)ctr.packets);
+			       be_state_str(be, ifindex), mac, (unsigned long long)ctr.packets);
 		}
 	}
 	if (c->json) {

@@ -173,9 +173,10 @@ static void list_service(struct json *j, bool json, const struct lb_service *sv)
 	printf("%s\n", sv->flags & LB_SVC_F_ACTIVE ? "" : " (standby: VIP held elsewhere)");
 }
 
-static void list_backend(struct json *j, bool json, const struct lb_backend *be, uint16_t port,
-			 const struct conn_count *cc, uint64_t packets)
+static void list_backend(struct json *j, bool json, const struct lb_backend *be, int ifindex,
+			 uint16_t port, const struct conn_count *cc, uint64_t packets)
 {
+	const char *state = be_state_str(be, ifindex);
 	char a[64], mac[20], ep[80];
 
 	lb_addr_str(be->family, be->addr, a, sizeof(a));
@@ -188,7 +189,7 @@ static void list_backend(struct json *j, bool json, const struct lb_backend *be,
 		json_u64(j, "weight", be->weight);
 		json_u64(j, "active_conn", cc->active);
 		json_u64(j, "inactive_conn", cc->inactive);
-		json_str(j, "state", be_state_str(be));
+		json_str(j, "state", state);
 		if (be->flags & LB_BE_F_MAC)
 			json_str(j, "mac", mac);
 		else
@@ -199,7 +200,7 @@ static void list_backend(struct json *j, bool json, const struct lb_backend *be,
 	}
 	snprintf(ep, sizeof(ep), be->family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 	printf("  -> %-28s %-7s %-6u %-10u %-9u %-10s %-17s %llu\n", ep, "Route", be->weight,
-	       cc->active, cc->inactive, be_state_str(be), mac, (unsigned long long)packets);
+	       cc->active, cc->inactive, state, mac, (unsigned long long)packets);
 }
 
 int do_list(struct ctx *c, int argc, char **argv)
@@ -212,11 +213,12 @@ int do_list(struct ctx *c, int argc, char **argv)
 	bool numeric = false;
 	struct json j;
 	uint32_t s, b;
-	int err;
+	int err, ifindex;
 
 	err = open_for_show(c, "list", argc, argv, &m, ifname, NULL, &numeric);
 	if (err)
 		return err;
+	ifindex = if_nametoindex(ifname);
 	cc = count_conns(&m);
 	xdp_state(ifname, mode, sizeof(mode));
 	json_init(&j, stdout);
@@ -248,8 +250,8 @@ int do_list(struct ctx *c, int argc, char **argv)
 			if (!(be->flags & LB_BE_F_USED) || be->svc_id != s)
 				continue;
 			lb_read_counters(&m, LB_M_BACKEND_STATS, b, &ctr);
-			list_backend(&j, c->json, be, ntohs(sv->key.port), cc ? &cc[b] : &none,
-				     ctr.packets);
+			list_backend(&j, c->json, be, ifindex, ntohs(sv->key.port),
+				     cc ? &cc[b] : &none, ctr.packets);
 		}
 		if (c->json) {
 			json_arr_close(&j);
@@ -458,11 +460,12 @@ int do_status(struct ctx *c, int argc, char **argv)
 	uint32_t id, b;
 	bool ours;
 	pid_t pid;
-	int err;
+	int err, ifindex;
 
 	err = open_for_show(c, "status", argc, argv, &m, ifname, NULL, NULL);
 	if (err)
 		return err;
+	ifindex = if_nametoindex(ifname);
 	state_dir(c, ifname, sdir, sizeof(sdir));
 	pid = controller_pid(sdir);
 	ours = xdp_state(ifname, mode, sizeof(mode));
@@ -526,12 +529,12 @@ int do_status(struct ctx *c, int argc, char **argv)
 			if (c->json) {
 				json_obj_open(&j, NULL);
 				json_str(&j, "backend", a);
-				json_str(&j, "state", be_state_str(be));
+				json_str(&j, "state", be_state_str(be, ifindex));
 				json_u64(&j, "weight", be->weight);
 				json_obj_close(&j);
 			} else {
-				printf("  backend %-39s %-10s weight %u\n", a, be_state_str(be),
-				       be->weight);
+				printf("  backend %-39s %-10s weight %u\n", a,
+				       be_state_str(be, ifindex), be->weight);
 			}
 		}
 		if (c->json) {
