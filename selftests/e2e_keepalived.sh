@@ -14,7 +14,7 @@
 # For VRRPv2 (advert_int 1, auth_type PASS) and VRRPv3 (advert_int 0.2),
 # each both ways round (lbctl with the higher priority, then keepalived):
 #   - they agree on one master: the VIP is on exactly one node, the right
-#     one, and stays so; lbctl's state and XDP attachment match; neither
+#     one, and stays so; lbctl (VRRP only) never attaches XDP; neither
 #     side discards the other's adverts;
 #   - SIGKILL of the master: the other takes the VIP within
 #     Master_Down_Interval;
@@ -139,14 +139,14 @@ ka_state()
 }
 
 # master_is NODE: NODE is master by its own account and holds the VIP; the
-# other is BACKUP and does not hold it; lbctl's XDP program is attached
-# exactly when lbctl is the master.
+# other is BACKUP and does not hold it; lbctl's config is VRRP only, so its
+# XDP program is never attached (the node's own stack serves the VIP).
 master_is()
 {
 	local m=$1
 	only_on "$VIP" "$m" lb ka || return 1
 	if [ "$m" = lb ]; then
-		[ "$(vstate lb)" = MASTER ] && [ "$(ka_state)" = BACKUP ] && xdp_is_on
+		[ "$(vstate lb)" = MASTER ] && [ "$(ka_state)" = BACKUP ] && ! xdp_is_on
 	else
 		[ "$(ka_state)" = MASTER ] && [ "$(vstate lb)" = BACKUP ] && ! xdp_is_on
 	fi
@@ -252,8 +252,8 @@ round()
 			"(ip monitor; $poll ms by polling); Master_Down_Interval $mdi ms"
 	fi
 	if [ "$low" = lb ]; then
-		wait_until 5 eval '[ "$(vstate lb)" = MASTER ] && xdp_is_on'
-		ok $? "$name: lbctl is MASTER with XDP attached" || diag "$(report)"
+		wait_until 5 eval '[ "$(vstate lb)" = MASTER ] && ! xdp_is_on'
+		ok $? "$name: lbctl is MASTER, with no XDP program (VRRP only)" || diag "$(report)"
 	else
 		wait_until 5 eval '[ "$(ka_state)" = MASTER ]'
 		ok $? "$name: keepalived is MASTER" || { diag "$(report)"; show_ka; }

@@ -661,6 +661,42 @@ test_dual()
 	http_through "$VIP2" lb2 "dual: $VIP2"
 }
 
+# ---------------------------------------------------------------- 6b. VRRP only
+
+# keepalived + nginx or haproxy users bring configs without virtual_server:
+# the master takes the VIP and leaves the XDP hook alone (the node's own
+# stack serves the VIP); a service added from the CLI attaches the program,
+# and removing the last one detaches it.
+test_vrrponly()
+{
+	local c1 c2 n hold out
+	reset_nodes
+	for n in lb1 lb2; do
+		eval "c${n#lb}=\$(conf_file vrrponly-$n)"
+	done
+	{ conf_global lb1; conf_inst VI_1 "$VRID1" 150 "$VIP1" "$ADV"; } >"$c1"
+	{ conf_global lb2; conf_inst VI_1 "$VRID1" 100 "$VIP1" "$ADV"; } >"$c2"
+	start_pair "$c1" "$c2" "vrrp-only"
+	wait_until 5 only_on "$VIP1" lb1 lb1 lb2
+	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "vrrp-only: $VIP1 on lb1 only"
+	hold=$(hold_for 1500 eval 'no_xdp_on lb1 && no_xdp_on lb2')
+	ok $? "vrrp-only: no XDP program on either node ($(xdp_report))" || diag "$hold"
+	out=$(lbctl_in lb1 vip add "$VIP1" 80 tcp 2>&1) &&
+		for n in rs1 rs2 rs3; do
+			out+=$(lbctl_in lb1 backend add "$VIP1" 80 tcp "${RS_IP[$n]}" 2>&1) || break
+		done
+	ok $? "vrrp-only: lbctl vip add $VIP1 80 tcp and three backends on the master" ||
+		diag_lines "$out"
+	wait_until 5 xdp_only_on lb1
+	ok $? "vrrp-only: the service from the CLI attaches the program on lb1 ($(xdp_report))"
+	http_through "$VIP1" lb1 "vrrp-only + a CLI service"
+	out=$(lbctl_in lb1 vip del "$VIP1" 80 tcp 2>&1)
+	ok $? "vrrp-only: lbctl vip del $VIP1 80 tcp" || diag_lines "$out"
+	wait_until 5 eval 'no_xdp_on lb1 && no_xdp_on lb2'
+	ok $? "vrrp-only: the last service gone, the program is detached ($(xdp_report))"
+	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "vrrp-only: $VIP1 still on lb1"
+}
+
 # ---------------------------------------------------------------- 7. forged adverts
 
 # On 1 s adverts, as nopreempt: what is tested is which adverts count, and a
@@ -758,7 +794,7 @@ test_slow()
 }
 
 # CASES: a subset, for debugging (sigkill and down follow election).
-for c in ${CASES:-election sigkill down reload busy nopreempt track dual forged slow}; do
+for c in ${CASES:-election sigkill down reload busy nopreempt track dual vrrponly forged slow}; do
 	"test_$c"
 done
 reset_nodes

@@ -89,7 +89,7 @@ static void on_retrack(struct evloop *loop, struct ev_timer *t, void *arg)
 void ctl_update_attach(struct ctl *c)
 {
 	bool want = !c->stopping && c->link_up &&
-		    (has_static_vips(c) || ctl_vrrp_wants_xdp(c));
+		    (has_static_vips(c) || (c->have_services && ctl_vrrp_wants_xdp(c)));
 	int err;
 
 	if (want && c->prog.link_fd < 0) {
@@ -106,6 +106,28 @@ void ctl_update_attach(struct ctl *c)
 	} else if (!want && c->prog.link_fd >= 0) {
 		lb_prog_detach(&c->prog);
 		pr_info("%s: XDP program detached", c->ifname);
+	}
+}
+
+/*
+ * A VRRP master with nothing to forward leaves the hook alone: with a
+ * VRRP-only config (keepalived + nginx or haproxy) the node's own stack
+ * serves the VIP, and attaching XDP makes some NIC drivers reset their
+ * queues. Services may come from the CLI at any time: the tick looks.
+ */
+static void look_for_services(struct ctl *c)
+{
+	bool have = false;
+	uint32_t i;
+
+	if (lb_maps_lock(&c->maps))
+		return;
+	for (i = 0; i < c->maps.max_services && !have; i++)
+		have = c->maps.svc[i].flags & LB_SVC_F_USED;
+	lb_maps_unlock(&c->maps);
+	if (have != c->have_services) {
+		c->have_services = have;
+		ctl_update_attach(c);
 	}
 }
 
@@ -280,6 +302,7 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 	int err;
 
 	ticks++;
+	look_for_services(c);
 	neigh_refresh(c, ticks % NEIGH_REFRESH_TICKS == 0);
 	if (c->xdp_busy && c->prog.link_fd < 0 && !lb_xdp_hook_taken(c->ifindex))
 		set_xdp_busy(c, false);
@@ -359,6 +382,7 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 			reload_result(c, "error applying %s: %s", c->opts.config, strerror(-err));
 		else
 			reload_result(c, "ok");
+		look_for_services(c);
 		ctl_update_attach(c);
 		ctl_write_state(c);
 		pr_info("reload: done");
@@ -486,6 +510,7 @@ static int setup(struct ctl *c)
 	if (err)
 		return err;
 	flush_tables(c);
+	look_for_services(c);
 	ctl_update_attach(c);
 	ctl_write_state(c);
 	neigh_refresh(c, false);

@@ -45,6 +45,7 @@ struct ctl {
 	struct lb_prog prog;
 	int attach_err;			/* the last attach's -errno, 0 if it worked */
 	bool xdp_busy;			/* another program holds the XDP hook */
+	bool have_services;		/* the maps hold a service (config or CLI) */
 	struct lb_maps maps;
 	struct evloop *loop;
 	struct nl_watch *nlw;

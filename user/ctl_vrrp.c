@@ -450,7 +450,7 @@ static void set_ready(struct vrrp_inst *in, bool ready)
 	bool was = in->ready;
 
 	in->ready = ready;
-	if (ready && !was)
+	if (ready && !was && in->ctl->have_services)
 		pr_info("vrrp %s: takeover due within one advert interval unless a master "
 			"speaks: attaching XDP ahead (VIPs not yet active)", in->ci->name);
 	/* always: a reload may have dropped an instance that was ready */
