@@ -28,6 +28,7 @@
 #define LB_SVC_F_ACTIVE		(1u << 1)	/* this node forwards for the VIP */
 #define LB_SVC_F_HASH_SRC	(1u << 2)	/* Maglev on source address (sh) */
 #define LB_SVC_F_AFFINITY	(1u << 3)	/* one conn entry per client (persistence) */
+#define LB_SVC_F_SORRY_ONLY	(1u << 4)	/* quorum lost: new flows to the sorry server */
 
 /* Bits of lb_backend.flags */
 #define LB_BE_F_USED		(1u << 0)	/* slot holds a backend */

@@ -28,6 +28,10 @@
 #  5. TCP_CHECK: kill rs2's listener -> down; start it -> up
 #  6. all three down -> the sorry server answers every request; one real
 #     server back -> traffic leaves the sorry server
+#  7. reload changing rs1's check (with and without alpha): a wrong
+#     status_code takes it down, the right one brings it back
+#  8. quorum 2, hysteresis 1: kept at weight 1, lost at 0 (the sorry server
+#     takes every new connection, even once rs1 is back), back at 3
 #
 # Run as root: bash selftests/e2e_health.sh (TAP), or through prove.
 
@@ -354,6 +358,85 @@ test_sorry()
 	traffic_check "all back" - rs1 rs2 rs3
 }
 
+# ---------------------------------------------------------------- 7. reload
+
+# A reload that changes a server's check gives it a new checker: the
+# server's state carries over and the new check moves it from there (a
+# fixed check brings a down server back; a broken one takes an up server
+# down, with alpha too).
+test_reload_checks()
+{
+	local what
+	for what in "" alpha; do
+		write_config
+		[ -n "$what" ] && sed -i 's|^    sorry_server|    alpha\n&|' "$CONF"
+		reload_wait
+		ok $? "reload${what:+ with $what}: the usual checks" || diag "$RELOAD_OUT"
+		wait_for "$UP_WITHIN" eval "svc_is ${RS_IP[rs1]} up && svc_is ${RS_IP[rs2]} up && svc_is ${RS_IP[rs3]} up"
+		ok $? "reload${what:+ with $what}: rs1, rs2 and rs3 up ($WAITED s)" || show_state
+		sed -i 's|status_code 200|status_code 201|' "$CONF"
+		reload_wait
+		ok $? "reload${what:+ with $what}: rs1's HTTP_GET now wants status 201 (it answers 200)" ||
+			diag "$RELOAD_OUT"
+		goes_down rs1 "reload${what:+ with $what} to status_code 201"
+		traffic_check "reload${what:+ with $what} to status_code 201" rs1 rs2 rs3
+		sed -i 's|status_code 201|status_code 200|' "$CONF"
+		reload_wait
+		ok $? "reload${what:+ with $what}: status_code 200 again" || diag "$RELOAD_OUT"
+		comes_up rs1 "reload${what:+ with $what} back to status_code 200"
+		traffic_check "reload${what:+ with $what} back to status_code 200" - rs1 rs2 rs3
+	done
+	write_config
+	reload_wait
+	ok $? "reload: the test's own config again" || diag "$RELOAD_OUT"
+}
+
+# ---------------------------------------------------------------- 8. quorum
+
+# keepalived's quorum with hysteresis: lost below quorum - hysteresis, back
+# at quorum + hysteresis; without it the sorry server takes the new
+# connections, even while a real server is up.
+test_quorum()
+{
+	local f log0
+	sed -i 's|^    sorry_server.*|&\n    quorum 2\n    hysteresis 1|' "$CONF"
+	reload_wait
+	ok $? "quorum: reload with quorum 2, hysteresis 1 (three servers of weight 1)" ||
+		diag "$RELOAD_OUT"
+	log0=$(node_log | wc -l)
+	misc_set 1
+	httpd_stop rs2
+	goes_down rs3 "quorum: rs3 down"
+	goes_down rs2 "quorum: rs2 down"
+	! node_log | tail -n +$((log0 + 1)) | grep -q "quorum lost"
+	ok $? "quorum: weight 1 left, not below quorum - hysteresis: quorum kept" ||
+		diag_lines "$(node_log | tail -n +$((log0 + 1)) | grep quorum)"
+	traffic_check "quorum kept with rs1 alone" sorry rs1
+	set_health rs1 500
+	goes_down rs1 "quorum: rs1 down too"
+	wait_for 3 eval "node_log | tail -n +$((log0 + 1)) | grep -q 'quorum lost: new connections to sorry_server ${RS_IP[sorry]}'"
+	ok $? "quorum: lost at weight 0, the log names the sorry server" ||
+		diag_lines "$(node_log | tail -n +$((log0 + 1)) | grep quorum)"
+	like "$(lbctl_in lb status 2>&1)" "service $VIP:80/tcp active, quorum lost: new connections to the sorry server" \
+		"quorum: lbctl status says so"
+	set_health rs1 200
+	comes_up rs1 "quorum: rs1 back"
+	f=$(tmpdir)/quorum.txt
+	requests "$N" "$f"
+	is "$(count sorry "$f")" "$N" "quorum: weight 1 is short of quorum + hysteresis: the sorry server still answers all $N requests" ||
+		diag "answers: $(counts "$f")"
+	misc_set 0
+	httpd_start rs2
+	comes_up rs2 "quorum: rs2 back"
+	comes_up rs3 "quorum: rs3 back"
+	wait_for 3 eval "node_log | tail -n +$((log0 + 1)) | grep -q 'quorum up: back to the real servers'"
+	ok $? "quorum: back at weight 3" || diag_lines "$(node_log | tail -n +$((log0 + 1)) | grep quorum)"
+	traffic_check "quorum back" sorry rs1 rs2 rs3
+	write_config
+	reload_wait
+	ok $? "quorum: the test's own config again" || diag "$RELOAD_OUT"
+}
+
 # ---------------------------------------------------------------- run
 
 # ---------------------------------------------------------------- textfile
@@ -402,6 +485,8 @@ test_http_status
 test_misc
 test_tcp
 test_sorry
+test_reload_checks
+test_quorum
 test_textfile
 
 [ -s "$(tmpdir)/metrics/lbctl.prom" ]

@@ -162,6 +162,7 @@ static void list_service(struct json *j, bool json, const struct lb_service *sv)
 		json_str(j, "sched", sv->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) ? "sh" : "mh");
 		json_u64(j, "persistence_s", sv->flags & LB_SVC_F_AFFINITY ? sv->timeout_s : 0);
 		json_bool(j, "active", sv->flags & LB_SVC_F_ACTIVE);
+		json_bool(j, "sorry_only", sv->flags & LB_SVC_F_SORRY_ONLY);
 		return;
 	}
 	snprintf(ep, sizeof(ep), sv->key.family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
@@ -170,6 +171,8 @@ static void list_service(struct json *j, bool json, const struct lb_service *sv)
 	       sv->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) ? "sh" : "mh");
 	if (sv->flags & LB_SVC_F_AFFINITY)
 		printf(" persistent %u", sv->timeout_s);
+	if (sv->flags & LB_SVC_F_SORRY_ONLY)
+		printf(" (quorum lost: new connections to the sorry server)");
 	printf("%s\n", sv->flags & LB_SVC_F_ACTIVE ? "" : " (standby: VIP held elsewhere)");
 }
 
@@ -514,11 +517,14 @@ int do_status(struct ctx *c, int argc, char **argv)
 			json_bool(&j, "active", sv->flags & LB_SVC_F_ACTIVE);
 			/* the flag is the maps'; forwarding needs a program too */
 			json_bool(&j, "forwarding", (sv->flags & LB_SVC_F_ACTIVE) && ours);
+			json_bool(&j, "sorry_only", sv->flags & LB_SVC_F_SORRY_ONLY);
 			json_arr_open(&j, "backends");
 		} else {
-			printf("service %s %s\n", svc_str(&sv->key, s, sizeof(s)),
+			printf("service %s %s%s\n", svc_str(&sv->key, s, sizeof(s)),
 			       !(sv->flags & LB_SVC_F_ACTIVE) ? "standby" :
-			       ours ? "active" : "active, but not forwarding (no lbctl program)");
+			       ours ? "active" : "active, but not forwarding (no lbctl program)",
+			       sv->flags & LB_SVC_F_SORRY_ONLY ?
+			       ", quorum lost: new connections to the sorry server" : "");
 		}
 		for (b = 0; b < m.max_backends; b++) {
 			const struct lb_backend *be = &m.be[b];

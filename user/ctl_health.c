@@ -37,7 +37,8 @@ struct hc {
 struct health {
 	struct hc **hc;		/* entries stay put: checkers point at them */
 	int n;
-	bool *quorum_ok;	/* per virtual server of ctl->cfg */
+	const struct cfg *cfg;	/* built for; valid until the next reload ends */
+	bool *quorum_ok;	/* per virtual server of cfg */
 	int n_vs;
 };
 
@@ -90,9 +91,15 @@ static void signature(const struct cfg_virtual_server *vs, const struct cfg_real
 #undef ADD
 }
 
-static bool quorum_met(const struct health *h, const struct cfg_virtual_server *vs)
+/*
+ * keepalived's quorum: the up servers' weights add up to at least quorum.
+ * With hysteresis H, a met quorum is lost below quorum - H and a lost one
+ * comes back at quorum + H, so that one server flapping at the threshold
+ * does not flap the quorum scripts and VRRP with it.
+ */
+static bool quorum_met(const struct health *h, const struct cfg_virtual_server *vs, bool was)
 {
-	unsigned int sum = 0;
+	long sum = 0, q = vs->quorum ? vs->quorum : 1;
 	int i;
 
 	for (i = 0; i < h->n; i++)
@@ -102,58 +109,92 @@ static bool quorum_met(const struct health *h, const struct cfg_virtual_server *
 	for (i = 0; i < vs->n_rs; i++)
 		if (!vs->rs[i].n_checks)
 			sum += vs->rs[i].weight;
-	return sum >= (vs->quorum ? vs->quorum : 1);
+	if (was)
+		return sum && sum >= q - (long)vs->hysteresis;
+	return sum >= q + (long)vs->hysteresis;
+}
+
+/* As keepalived: without quorum, a virtual server with a sorry server
+ * sends new connections there instead of to what is left of its pool. */
+static void sorry_only(struct ctl *c, const struct cfg_virtual_server *vs, bool on)
+{
+	struct lb_svc_key k;
+	uint32_t id;
+
+	if (!vs->sorry_addr.family)
+		return;
+	ctl_vs_key(vs, &k);
+	if (lb_maps_lock(&c->maps))
+		return;
+	if (!lb_svc_find(&c->maps, &k, &id))
+		lb_svc_set_sorry_only(&c->maps, id, on);
+	lb_maps_unlock(&c->maps);
+	ctl_maps_changed(c);
 }
 
 static void update_quorum(struct ctl *c)
 {
 	struct health *h = c->health;
 	bool changed = false;
-	char a[64];
+	char a[64], s[64];
 	int i;
 
 	for (i = 0; i < h->n_vs; i++) {
 		const struct cfg_virtual_server *vs = &c->cfg->vs[i];
-		bool ok = quorum_met(h, vs);
+		bool ok = quorum_met(h, vs, h->quorum_ok[i]);
 
 		if (ok == h->quorum_ok[i])
 			continue;
 		h->quorum_ok[i] = ok;
 		changed = true;
-		pr_info("virtual_server %s %u: quorum %s", cfg_addr_str(&vs->vip, a, sizeof(a)),
-			vs->port, ok ? "up" : "lost");
+		pr_info("virtual_server %s %u: quorum %s%s%s", cfg_addr_str(&vs->vip, a, sizeof(a)),
+			vs->port, ok ? "up" : "lost",
+			vs->sorry_addr.family ? (ok ? ": back to the real servers" :
+						 ": new connections to sorry_server ") : "",
+			vs->sorry_addr.family && !ok ? cfg_addr_str(&vs->sorry_addr, s, sizeof(s)) : "");
+		sorry_only(c, vs, !ok);
 		run_script(c, ok ? &vs->quorum_up : &vs->quorum_down, "quorum script");
 	}
 	if (changed)
 		ctl_vrrp_quorum_changed(c);
 }
 
-static void apply(struct hc *e)
+static bool inhibits(const struct cfg_virtual_server *vs, const struct cfg_real_server *rs)
 {
-	struct ctl *c = e->ctl;
+	return rs->inhibit_on_failure || vs->inhibit_on_failure;
+}
+
+/* Put a real server's health into its backend entry. */
+static void apply_state(struct ctl *c, const struct cfg_virtual_server *vs,
+			const struct cfg_real_server *rs, bool up, int weight)
+{
 	struct lb_svc_key k;
 	uint32_t svc, be;
-	bool inhibit = e->rs->inhibit_on_failure || e->vs->inhibit_on_failure;
 	int err;
 
-	ctl_vs_key(e->vs, &k);
+	ctl_vs_key(vs, &k);
 	err = lb_maps_lock(&c->maps);
 	if (err)
 		return;
 	if (!lb_svc_find(&c->maps, &k, &svc) &&
-	    !lb_be_find(&c->maps, svc, lb_family(&e->rs->addr), e->rs->addr.bytes, &be)) {
+	    !lb_be_find(&c->maps, svc, lb_family(&rs->addr), rs->addr.bytes, &be)) {
 		/* inhibit_on_failure: keep the server and its flows, take
 		 * no new ones (IPVS's weight 0). */
-		if (inhibit) {
+		if (inhibits(vs, rs)) {
 			lb_be_set_up(&c->maps, be, true);
-			lb_be_set_weight(&c->maps, be, e->up ? e->weight : 0);
+			lb_be_set_weight(&c->maps, be, up ? weight : 0);
 		} else {
-			lb_be_set_weight(&c->maps, be, e->weight);
-			lb_be_set_up(&c->maps, be, e->up);
+			lb_be_set_weight(&c->maps, be, weight);
+			lb_be_set_up(&c->maps, be, up);
 		}
 	}
 	lb_maps_unlock(&c->maps);
 	ctl_maps_changed(c);
+}
+
+static void apply(struct hc *e)
+{
+	apply_state(e->ctl, e->vs, e->rs, e->up, e->weight);
 }
 
 static void on_state(struct chk_target *t, bool up, int weight, void *arg)
@@ -167,12 +208,12 @@ static void on_state(struct chk_target *t, bool up, int weight, void *arg)
 	update_quorum(e->ctl);
 }
 
-static int start_one(struct ctl *c, struct hc *e)
+static int start_one(struct ctl *c, struct hc *e, bool start_up)
 {
 	char a[64];
 
 	e->ctl = c;
-	e->up = !e->vs->alpha;
+	e->up = start_up;
 	e->weight = e->rs->weight;
 	e->t = chk_target_new(c->loop, &e->rs->addr, e->rs->port, e->rs->checks,
 			      e->rs->n_checks, e->up, on_state, e);
@@ -240,28 +281,62 @@ static bool same_vs(const struct cfg_virtual_server *a, const struct cfg_virtual
 	       !memcmp(a->vip.bytes, b->vip.bytes, 16);
 }
 
-/* Same server, same checks: the old entry (checker, state) is kept. */
+/*
+ * The old entry of this service's real server: with the same checks (sig
+ * given) it is kept, checker and all; with sig NULL, any checks, for its
+ * up/down state to carry over to a new checker (a reload that fixes a
+ * check's path must not leave the server down until it flaps).
+ */
 static struct hc *take_old(struct health *old, const struct cfg_virtual_server *vs,
-			   const char *sig)
+			   const struct cfg_real_server *rs, const char *sig)
 {
 	struct hc *e;
 	int k;
 
 	for (k = 0; old && k < old->n; k++) {
 		e = old->hc[k];
-		if (e && !strcmp(e->sig, sig) && same_vs(e->vs, vs)) {
-			old->hc[k] = NULL;
-			return e;
-		}
+		if (!e || !same_vs(e->vs, vs) || e->rs->port != rs->port ||
+		    memcmp(e->rs->addr.bytes, rs->addr.bytes, 16) ||
+		    (sig && strcmp(e->sig, sig)))
+			continue;
+		old->hc[k] = NULL;
+		return e;
 	}
 	return NULL;
+}
+
+/* A kept checker under the new config: did what its backend entry is
+ * made of (weight, inhibit_on_failure) change? Then the new values. */
+static bool refresh_kept(struct hc *e, const struct cfg_virtual_server *vs,
+			 const struct cfg_real_server *rs)
+{
+	bool changed = inhibits(e->vs, e->rs) != inhibits(vs, rs);
+	struct chk_status st;
+
+	chk_target_status(e->t, &st);
+	/* a MISC_CHECK's misc_dynamic weight stays the checker's word */
+	if (st.weight < 0 && e->rs->weight != rs->weight) {
+		e->weight = rs->weight;
+		changed = true;
+	}
+	return changed;
+}
+
+static bool old_quorum(const struct health *old, const struct cfg_virtual_server *vs)
+{
+	int k;
+
+	for (k = 0; old && k < old->n_vs; k++)
+		if (same_vs(&old->cfg->vs[k], vs))
+			return old->quorum_ok[k];
+	return true;
 }
 
 static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct health *old)
 {
 	struct health *h = calloc(1, sizeof(*h));
 	char sig[sizeof(((struct hc *)0)->sig)];
-	int i, j;
+	int i, j, rc;
 
 	if (!h)
 		return NULL;
@@ -275,12 +350,21 @@ static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct 
 
 		h->quorum_ok[i] = true;
 		for (j = 0; j < vs->n_rs; j++) {
-			struct hc *e;
+			const struct cfg_real_server *rs = &vs->rs[j];
+			struct hc *e, *prev;
+			bool sync;
 
-			if (!vs->rs[j].n_checks)
+			if (!rs->n_checks) {
+				/* its checks removed: up, as a server without any */
+				if ((prev = take_old(old, vs, rs, NULL))) {
+					apply_state(c, vs, rs, true, rs->weight);
+					hc_free(prev);
+				}
 				continue;
-			signature(vs, &vs->rs[j], sig, sizeof(sig));
-			e = take_old(old, vs, sig);
+			}
+			signature(vs, rs, sig, sizeof(sig));
+			e = take_old(old, vs, rs, sig);
+			sync = e && refresh_kept(e, vs, rs);
 			if (!e) {
 				e = calloc(1, sizeof(*e));
 				if (!e)
@@ -289,13 +373,23 @@ static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct 
 			}
 			h->hc[h->n++] = e;
 			e->vs = vs;
-			e->rs = &vs->rs[j];
-			if (!e->t && start_one(c, e))
-				goto err;
+			e->rs = rs;
+			if (!e->t) {
+				prev = take_old(old, vs, rs, NULL);
+				rc = start_one(c, e, prev ? prev->up : !vs->alpha);
+				hc_free(prev);
+				if (rc)
+					goto err;
+				sync = true;	/* the maps may say otherwise */
+			}
+			if (sync)
+				apply(e);
 		}
 	}
+	/* update_quorum() takes it from here, scripts and all */
 	for (i = 0; i < h->n_vs; i++)
-		h->quorum_ok[i] = quorum_met(h, &cfg->vs[i]);
+		h->quorum_ok[i] = old_quorum(old, &cfg->vs[i]);
+	h->cfg = cfg;
 	return h;
 err:
 	for (i = 0; i < h->n; i++)
@@ -323,7 +417,10 @@ int ctl_health_start(struct ctl *c)
 {
 	script_policy(c->cfg);
 	c->health = health_build(c, c->cfg, NULL);
-	return c->health ? 0 : -EINVAL;
+	if (!c->health)
+		return -EINVAL;
+	update_quorum(c);
+	return 0;
 }
 
 void ctl_health_stop(struct ctl *c)
@@ -341,6 +438,7 @@ void ctl_health_stop(struct ctl *c)
 int ctl_health_reload(struct ctl *c, const struct cfg *new)
 {
 	struct health *h;
+	int i;
 
 	script_policy(new);
 	h = health_build(c, new, c->health);
@@ -348,6 +446,10 @@ int ctl_health_reload(struct ctl *c, const struct cfg *new)
 		return -EINVAL;
 	health_free(c->health);
 	c->health = h;
+	update_quorum(c);
+	/* a sorry server the file added to a service already without quorum */
+	for (i = 0; i < h->n_vs; i++)
+		sorry_only(c, &new->vs[i], !h->quorum_ok[i]);
 	return 0;
 }
 

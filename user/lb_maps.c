@@ -274,7 +274,7 @@ int lb_svc_set_opts(struct lb_maps *m, uint32_t id, const struct lb_svc_opts *o)
 
 	if (!maglev_is_prime(size) || size > LB_MAGLEV_SIZE_MAX)
 		return -EINVAL;
-	s->flags = (s->flags & (LB_SVC_F_USED | LB_SVC_F_ACTIVE)) |
+	s->flags = (s->flags & (LB_SVC_F_USED | LB_SVC_F_ACTIVE | LB_SVC_F_SORRY_ONLY)) |
 		   (o ? o->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) : 0);
 	s->timeout_s = o ? o->timeout_s : 0;
 	/* A smaller table is published first, a larger one after the size:
@@ -286,6 +286,19 @@ int lb_svc_set_opts(struct lb_maps *m, uint32_t id, const struct lb_svc_opts *o)
 	err = err ?: rebuild(m, id, size);
 	s->table_size = size;
 	return err ?: put_svc(m, id);
+}
+
+int lb_svc_set_sorry_only(struct lb_maps *m, uint32_t id, bool on)
+{
+	struct lb_service *s = &m->svc[id];
+	uint32_t flags = on ? s->flags | LB_SVC_F_SORRY_ONLY : s->flags & ~LB_SVC_F_SORRY_ONLY;
+	int err;
+
+	if (flags == s->flags)
+		return 0;
+	s->flags = flags;
+	err = put_svc(m, id);
+	return err ?: lb_svc_rebuild(m, id);
 }
 
 static int vip_ref(struct lb_maps *m, int family, const void *addr, int delta,
@@ -576,6 +589,8 @@ static int rebuild(struct lb_maps *m, uint32_t id, uint32_t size)
 		maglev_ident(mb[n].ident, be->family, be->addr, s->key.port);
 		n++;
 	}
+	if (sorry != LB_BACKEND_NONE && (s->flags & LB_SVC_F_SORRY_ONLY))
+		n = 0;
 	if (n) {
 		err = maglev_build(mb, n, table, size);
 		if (err)

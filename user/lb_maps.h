@@ -62,6 +62,9 @@ int lb_svc_add(struct lb_maps *m, const struct lb_svc_key *k,
 	       const struct lb_svc_opts *o, bool active, uint32_t *id);
 int lb_svc_set_opts(struct lb_maps *m, uint32_t id, const struct lb_svc_opts *o);
 int lb_svc_del(struct lb_maps *m, uint32_t id);
+/* keepalived's quorum loss: new flows go to the service's sorry server (if
+ * it has a usable one) instead of its real servers; established ones stay. */
+int lb_svc_set_sorry_only(struct lb_maps *m, uint32_t id, bool on);
 /* Mark every service on this VIP (and the VIP) active or not. */
 int lb_vip_set_active(struct lb_maps *m, int family, const void *addr, bool active);
 bool lb_vip_is_active(struct lb_maps *m, int family, const void *addr);
