@@ -81,10 +81,13 @@ static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
 	return be;
 }
 
+/* last_seen may lag the flow's last packet by up to a granule: a flow
+ * expires between timeout and timeout + ~1 s of silence, never sooner. */
 static __always_inline bool conn_expired(const struct lb_service *svc,
 					 const struct lb_conn *c, __u64 now)
 {
-	return svc->timeout_s && now - c->last_seen_ns > svc->timeout_s * NS_PER_SEC;
+	return svc->timeout_s &&
+	       now - c->last_seen_ns > svc->timeout_s * NS_PER_SEC + LAST_SEEN_GRANULE;
 }
 
 static __always_inline __u32 maglev_pick(const struct lb_service *svc, __u32 svc_id,
@@ -105,6 +108,23 @@ static __always_inline __u32 maglev_pick(const struct lb_service *svc, __u32 svc
 	idx = hash % svc->table_size;
 	bid = bpf_map_lookup_elem(table, &idx);
 	return bid ? *bid : LB_BACKEND_NONE;
+}
+
+/* A flow the sorry server took while nothing else was usable goes back to
+ * the real servers as soon as the table has one for it again (the table
+ * holds the sorry server alone only while it is in charge). */
+static __always_inline bool sorry_outlived(const struct lb_service *svc, __u32 svc_id,
+					   const struct lb_backend *be, const struct lb_flow *f)
+{
+	struct lb_backend *nb;
+	__u32 bid;
+
+	if (!(be->flags & LB_BE_F_SORRY))
+		return false;
+	bid = maglev_pick(svc, svc_id, f);
+	nb = bpf_map_lookup_elem(&backends, &bid);
+	return nb && !(nb->flags & LB_BE_F_SORRY) &&
+	       (nb->flags & LB_BE_F_USABLE) == LB_BE_F_USABLE;
 }
 
 static __always_inline int forward(struct xdp_md *ctx, struct lb_global_stats *g,
@@ -322,7 +342,11 @@ int xdp_lb(struct xdp_md *ctx)
 			return verdict_pass(g, &g->pass_inactive);
 		if (be) {
 			now = bpf_ktime_get_coarse_ns();
-			if (!conn_expired(svc, c, now)) {
+			if (conn_expired(svc, c, now)) {
+				g->conn_expired++;
+			} else if (sorry_outlived(svc, svc_id, be, &p.flow)) {
+				g->conn_resteer++;
+			} else {
 				if (now - c->last_seen_ns > LAST_SEEN_GRANULE)
 					c->last_seen_ns = now;
 				/* A reset ends the connection: forget it, so that
@@ -332,7 +356,6 @@ int xdp_lb(struct xdp_md *ctx)
 				closed = p.rst && p.kind == PKT_PLAIN;
 				goto established;
 			}
-			g->conn_expired++;
 		} else {
 			g->conn_resteer++;
 		}
@@ -361,7 +384,8 @@ int xdp_lb(struct xdp_md *ctx)
 			struct lb_service *osvc;
 
 			be = conn_backend(c, &osvc, &owner);
-			if (be && owner == svc_id && !conn_expired(svc, c, now)) {
+			if (be && owner == svc_id && !conn_expired(svc, c, now) &&
+			    !sorry_outlived(svc, svc_id, be, &p.flow)) {
 				c->last_seen_ns = now;
 				goto established;
 			}
@@ -381,6 +405,11 @@ int xdp_lb(struct xdp_md *ctx)
 	 * new once, when it is remembered (a TCP connection at its ACK). */
 	if (p.kind == PKT_ICMP_ERR) {
 		g->icmp_steered++;
+	} else if (p.rst && p.kind == PKT_PLAIN) {
+		/* A reset of a flow not remembered ends it here: passed on,
+		 * nothing remembered, and an aborted handshake forgotten. */
+		if (held != LB_BACKEND_NONE)
+			bpf_map_delete_elem(&handshakes, &p.flow);
 	} else if (reused) {
 		/* Overwriting costs no table space, so floods gain nothing. */
 		reused->backend_id = bid;

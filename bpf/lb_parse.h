@@ -52,16 +52,19 @@ struct pkt {
 	__u8 rst;		/* TCP RST: the client ends the connection */
 };
 
-/* TCP needs its full fixed header, UDP its 8 bytes, inside the IP packet
- * (l3_end; the frame may carry Ethernet padding beyond it): anything
- * shorter for a VIP is malformed rather than a packet to guess about. */
+/* TCP needs its whole header (data offset included), UDP its 8 bytes and
+ * the length it claims, inside the IP packet (l3_end; the frame may carry
+ * Ethernet padding beyond it): anything else for a VIP is malformed rather
+ * than a packet to guess about. A first fragment's UDP length covers the
+ * whole datagram; its TCP header must be whole (RFC 1858's tiny fragments). */
 static __always_inline int parse_ports(void *l4, void *data_end, void *l3_end,
 				       __u8 proto, struct pkt *p)
 {
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
-		if ((void *)(th + 1) > data_end || (void *)(th + 1) > l3_end)
+		if ((void *)(th + 1) > data_end || (void *)(th + 1) > l3_end ||
+		    th->doff < 5 || l4 + th->doff * 4 > l3_end)
 			return PARSE_MALFORMED;
 		p->flow.sport = th->source;
 		p->flow.dport = th->dest;
@@ -72,7 +75,9 @@ static __always_inline int parse_ports(void *l4, void *data_end, void *l3_end,
 	if (proto == IPPROTO_UDP) {
 		struct udphdr *uh = l4;
 
-		if ((void *)(uh + 1) > data_end || (void *)(uh + 1) > l3_end)
+		if ((void *)(uh + 1) > data_end || (void *)(uh + 1) > l3_end ||
+		    bpf_ntohs(uh->len) < sizeof(*uh) ||
+		    (p->kind != PKT_FRAG_FIRST && l4 + bpf_ntohs(uh->len) > l3_end))
 			return PARSE_MALFORMED;
 		p->flow.sport = uh->source;
 		p->flow.dport = uh->dest;

@@ -69,6 +69,8 @@ struct pkt_spec {
 	/* L4 */
 	uint16_t sport, dport;
 	uint8_t tcp_flags;	/* 0 = SYN */
+	uint8_t tcp_doff;	/* TCP data offset field if not 0 (a lie unless 5) */
+	int udp_len_delta;	/* added to the UDP length field */
 	uint8_t icmp_type, icmp_code;
 	const struct pkt_spec *inner;	/* datagram quoted by an ICMP error */
 	uint16_t quote;		/* bytes of it quoted; 0 = IPv4: header + 8, IPv6: all */
@@ -153,7 +155,7 @@ static inline size_t pkt_build_l4(const struct pkt_spec *s, uint8_t *l4, bool la
 		th->source = htons(s->sport);
 		th->dest = htons(s->dport);
 		th->seq = htonl(0x10000000u + s->sport);
-		th->doff = 5;
+		th->doff = s->tcp_doff ? s->tcp_doff : 5;
 		if (s->tcp_flags)
 			((uint8_t *)th)[13] = s->tcp_flags;
 		else
@@ -169,7 +171,7 @@ static inline size_t pkt_build_l4(const struct pkt_spec *s, uint8_t *l4, bool la
 
 		uh->source = htons(s->sport);
 		uh->dest = htons(s->dport);
-		uh->len = htons(sizeof(*uh) + s->payload);
+		uh->len = htons((uint16_t)((int)sizeof(*uh) + s->payload + s->udp_len_delta));
 		uh->check = 0;
 		len = sizeof(*uh);
 		break;

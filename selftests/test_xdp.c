@@ -725,6 +725,10 @@ static const struct xcase fwd_cases[] = {
 	  UDP6(.sport = 1005), XDP_TX, &S_DNS6, F(conn_miss) },
 	{ "IPv4 SYN padded to 60 bytes (Ethernet minimum) -> TX, padding intact",
 	  TCP4(.sport = 1006, .pad_to = 60), XDP_TX, &S_WEB4, F(conn_miss) },
+	{ "TCP data offset 15 over a 60-byte segment (40 bytes of options) -> TX",
+	  TCP4(.sport = 1042, .tcp_doff = 15, .payload = 40), XDP_TX, &S_WEB4, F(conn_miss) },
+	{ "UDP length 2 bytes short of the IP packet (trailing bytes) -> TX",
+	  UDP4(.sport = 1046, .payload = 10, .udp_len_delta = -2), XDP_TX, &S_DNS4, F(conn_miss) },
 	{ "802.1Q VID 100, IPv4 TCP to VIP -> TX, tag intact",
 	  TCP4(.sport = 1007, .vlan = 100), XDP_TX, &S_WEB4, F(conn_miss) },
 	{ "802.1Q VID 4000 PCP 5, IPv6 UDP to VIP -> TX, tag intact",
@@ -920,6 +924,17 @@ static const struct mcase bad_cases[] = {
 	  XDP_DROP, F(drop_malformed) },
 	{ "TCP header cut at 10 bytes, tot_len as sent",
 	  TCP4(.sport = 4014, .truncate = 14 + 20 + 10), XDP_DROP, F(drop_malformed) },
+	{ "TCP data offset 4 (shorter than the fixed header)",
+	  TCP4(.sport = 4040, .tcp_doff = 4, .payload = 20), XDP_DROP, F(drop_malformed) },
+	{ "TCP data offset 15 over a 20-byte segment",
+	  TCP4(.sport = 4041, .tcp_doff = 15), XDP_DROP, F(drop_malformed) },
+	{ "UDP length 7 (shorter than its header)",
+	  UDP4(.sport = 4043, .payload = 10, .udp_len_delta = -11), XDP_DROP, F(drop_malformed) },
+	{ "UDP length 1 byte beyond the IP packet",
+	  UDP4(.sport = 4044, .payload = 10, .udp_len_delta = 1), XDP_DROP, F(drop_malformed) },
+	{ "IPv6 UDP length 500 in a 26-byte datagram",
+	  UDP6(.sport = 4045, .payload = 18, .udp_len_delta = 474), XDP_DROP, F(drop_malformed) },
+
 	{ "TCP header cut at 10 bytes, tot_len = frame",
 	  TCP4(.sport = 4015, .truncate = 14 + 20 + 10, .fix_len = true),
 	  XDP_DROP, F(drop_malformed) },
@@ -1567,6 +1582,58 @@ static void test_handshake(void)
 /* A client's reset forwards to the flow's server and removes the entry:
  * the next connection from that port is placed by the table as it is now
  * (one that a backup remembered from another server set cannot catch it). */
+/* A reset of a flow that is not remembered (a second RST, one after a
+ * failover, a stray one) is passed on and remembers nothing; one ending a
+ * handshake forgets the handshake too. */
+static void test_reset_untracked(void)
+{
+	int be[4], held[100], i, svc, bad = 0, kept = 0, moved = 0;
+	struct lb_counters c0, c1;
+	struct pkt_spec s;
+	struct shot r;
+
+	svc = add_svc_n("10.0.0.63", 80, "10.63.0.", 3, be, 0);
+	c0 = svc_counters(svc);
+	for (i = 0; i < 100; i++) {
+		s = flow_spec(svc, "192.0.2.19", (uint16_t)(21000 + i));
+		s.tcp_flags = 0x14;	/* RST, ACK */
+		fire(&node_a, &s, &r);
+		bad += shot_problem(&r, XDP_TX, F(conn_miss), svc) != NULL;
+		kept += conn_has(svc, "192.0.2.19", (uint16_t)(21000 + i));
+	}
+	c1 = svc_counters(svc);
+	ASSERT_EQ(bad, 0, "reset untracked: 100 RSTs of unknown flows -> TX (conn_miss)");
+	ASSERT_EQ(kept, 0, "reset untracked: ... and none of them is remembered");
+	ASSERT_EQ(c1.new_flows - c0.new_flows, 0, "reset untracked: ... nor counted as a new flow");
+
+	bad = kept = 0;
+	for (i = 0; i < 100; i++) {
+		s = flow_spec(svc, "192.0.2.20", (uint16_t)(22000 + i));
+		fire(&node_a, &s, &r);
+		held[i] = shot_problem(&r, XDP_TX, F(conn_miss), svc) ? -1 : r.be;
+		s.tcp_flags = 0x04;	/* RST */
+		fire(&node_a, &s, &r);
+		bad += held[i] < 0 || shot_problem(&r, XDP_TX, NO_COUNTER, svc) || r.be != held[i];
+		kept += conn_has(svc, "192.0.2.20", (uint16_t)(22000 + i));
+	}
+	ASSERT_EQ(bad, 0, "reset handshake: 100 SYNs, each then reset: the RST follows its SYN");
+	ASSERT_EQ(kept, 0, "reset handshake: no connection entry is left");
+	be[3] = be_add(svc, "10.63.0.4", 1, LB_BE_F_UP, true);
+	bad = 0;
+	for (i = 0; i < 100; i++) {
+		uint32_t want = table_pick(svc, "192.0.2.20", (uint16_t)(22000 + i), false);
+
+		if (held[i] < 0 || bes[held[i]].id == want)
+			continue;
+		moved++;
+		bad += send_next(svc, "192.0.2.20", (uint16_t)(22000 + i), F(conn_miss), &r) < 0 ||
+		       bes[r.be].id != want;
+	}
+	tap_diag("  the new table sends %d of the 100 reset handshakes elsewhere", moved);
+	ASSERT_TRUE(moved > 0 && !bad, "reset handshake: a later ACK from those ports follows the "
+		    "new table, not the forgotten handshake");
+}
+
 static void test_reset(void)
 {
 	int be[4], got[STICKY_FLOWS], i, svc, bad = 0, moved = 0;
@@ -1605,6 +1672,7 @@ static void test_reset(void)
 	ASSERT_TRUE(!bad && moved > 0,
 		    "reset: the next packet from each port is a miss placed by the current table, "
 		    "which moved some of them");
+	test_reset_untracked();
 }
 
 static void test_drain(void)
@@ -1909,13 +1977,24 @@ static void test_expiry(void)
 			 kind);
 		ASSERT_EQ(b, other, name);
 
-		/* ... and is forgotten after 300 s idle (unsigned wrap keeps
-		 * this right on a machine up for less than that). */
-		c.last_seen_ns = now - 301ull * 1000000000ull;
+		/* last_seen is refreshed lazily (at most once a ~1.07 s
+		 * granule): 300.9 s since it is not 300 s of silence... */
+		c.last_seen_ns = now - 300900ull * 1000000ull;
+		if (bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY))
+			bail("conntrack update: %s", strerror(errno));
+		b = send_next(svc, "192.0.2.23", 23000, F(conn_hit), &r);
+		snprintf(name, sizeof(name), "%s: last seen 300.9 s ago (it may lag the flow by "
+			 "a granule) of 300 -> kept", kind);
+		ASSERT_EQ(b, other, name);
+
+		/* ... and is forgotten after 300 s idle plus that granule
+		 * (unsigned wrap keeps this right on a machine up for less
+		 * than that). */
+		c.last_seen_ns = now - 302ull * 1000000000ull;
 		if (bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY))
 			bail("conntrack update: %s", strerror(errno));
 		b = send_next(svc, "192.0.2.23", 23000, NO_COUNTER, &r);
-		snprintf(name, sizeof(name), "%s: idle 301 s of 300 -> expired, chosen by hash "
+		snprintf(name, sizeof(name), "%s: idle 302 s of 300 -> expired, chosen by hash "
 			 "again%s", kind, k ? "" : " (conn_expired)");
 		ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, "192.0.2.23", 23000, k == 1) &&
 			    (k || gget(&r.d, F(conn_expired)) == 1), name);
@@ -2038,6 +2117,30 @@ static void test_sorry(void)
 	bad = spread(svc, "192.0.2.19", 20000, 100, hist, NULL);
 	ASSERT_TRUE(!bad && hist[be[1]] == 100, "sorry: one real backend back -> it takes "
 		    "every new flow");
+	bad = 0;
+	for (i = 0; i < 200; i++) {
+		b = send_next(svc, "192.0.2.17", (uint16_t)(20000 + i), F(conn_resteer), &r);
+		if (b != be[1] && !bad++)
+			tap_diag("  flow %d: %s", 20000 + i, b < 0 ? why : bes[b].name);
+	}
+	ASSERT_EQ(bad, 0, "sorry: ... and the 200 flows the sorry server had go back to it "
+		  "(conn_resteer)");
+	if (lb_svc_set_sorry_only(&node_a.maps, svcs[svc].id, true))
+		bail("lb_svc_set_sorry_only");
+	memset(hist, 0, sizeof(hist));
+	bad = spread(svc, "192.0.2.20", 20000, 100, hist, NULL);
+	ASSERT_TRUE(!bad && hist[sorry] == 100, "sorry: quorum lost (sorry only) -> the sorry "
+		    "server takes every new flow though a real backend is up");
+	bad = 0;
+	for (i = 0; i < 200; i++)
+		bad += send_next(svc, "192.0.2.17", (uint16_t)(20000 + i), F(conn_hit), &r) != be[1];
+	ASSERT_EQ(bad, 0, "sorry: ... while the 200 established flows stay on the real backend");
+	if (lb_svc_set_sorry_only(&node_a.maps, svcs[svc].id, false))
+		bail("lb_svc_set_sorry_only");
+	memset(hist, 0, sizeof(hist));
+	bad = spread(svc, "192.0.2.21", 20000, 100, hist, NULL);
+	ASSERT_TRUE(!bad && hist[be[1]] == 100, "sorry: quorum back -> new flows to the real "
+		    "backend again");
 
 	nos = add_svc_n("10.0.0.18", 80, "10.18.0.", 2, nbe, 0);
 	b = establish(nos, "192.0.2.18", 20000, &r);
