@@ -723,6 +723,19 @@ test_mac()
 	ok $? "mac: the permanent entry is still permanent after 12 s (a re-probe round)" ||
 		diag "$(ip -n "$(ns lb)" neigh show "$NEW_RS" dev eth0)"
 	is "$(state_of "$NEW_RS")" "up $(mac_of rs3)" "mac: $NEW_RS is still up with the pinned MAC"
+	# A static entry with a MAC no server has (broadcast): the backend
+	# loses its MAC, gets no traffic, and lbctl's probes of unknown MACs
+	# (every second) leave the operator's entry alone.
+	ip -n "$(ns lb)" neigh replace "$NEW_RS" lladdr ff:ff:ff:ff:ff:ff dev eth0 nud permanent
+	wait_until 5 eval '[ "$(state_of "$NEW_RS")" = "unresolved -" ]'
+	ok $? "mac: $NEW_RS pinned to the broadcast MAC is unresolved" || diag "state: $(state_of "$NEW_RS")"
+	! wait_until 3 eval '! ip -n "$(ns lb)" neigh show "$NEW_RS" dev eth0 | grep -q "ff:ff:ff:ff:ff:ff PERMANENT"'
+	ok $? "mac: the broadcast entry is left as the operator set it after 3 s of probes" ||
+		diag "$(ip -n "$(ns lb)" neigh show "$NEW_RS" dev eth0)"
+	f=$(tmpdir)/mac3.txt
+	http_fresh client 10 "$VIP2" "$PORT" --timeout 0.5 >"$f" 2>&1
+	is "$(count FAIL "$f")" 10 "mac: all 10 requests to $VIP2 fail meanwhile (its only server has no usable MAC)" ||
+		diag_lines "$(counts "$f")"
 	ip -n "$(ns lb)" neigh del "$NEW_RS" dev eth0
 	lbctl_in lb vip del "$VIP2" "$PORT" tcp &&
 		ip -n "$(ns lb)" addr del "$VIP2/32" dev eth0

@@ -190,12 +190,10 @@ static void neigh_refresh(struct ctl *c, bool all)
 		n++;
 	}
 	lb_maps_unlock(&c->maps);
-	/* unknown MACs have no static entry to spare: no table dump */
-	if (all)
+	/* A MAC is unknown, too, when the entry is a static one that cannot
+	 * be used (an operator's broadcast MAC): probing would overwrite it. */
+	if (n)
 		nl_neigh_refresh(c->ifindex, todo, n);
-	else
-		for (i = 0; i < n; i++)
-			nl_neigh_resolve(c->ifindex, todo[i].family, todo[i].addr);
 	free(todo);
 }
 
