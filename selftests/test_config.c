@@ -534,7 +534,9 @@ static void test_defaults(void)
 	fputs("vrrp_instance V {\n interface eth0\n virtual_router_id 1\n"
 	      " virtual_ipaddress {\n  10.0.0.1\n }\n}\n"
 	      "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n"
-	      "  HTTP_GET {\n   url {\n    path /\n   }\n  }\n }\n}\n", f);
+	      "  HTTP_GET {\n   url {\n    path /\n   }\n  }\n }\n"
+	      " real_server 10.0.0.3 80 {\n  TCP_CHECK {\n  }\n }\n"
+	      " real_server 10.0.0.4 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n", f);
 	fclose(f);
 	r = load_ok(tmp("defaults.conf"), "minimal config");
 	if (!r.cfg)
@@ -572,7 +574,13 @@ static void test_defaults(void)
 		ASSERT_EQ(c->vs[0].rs[0].weight, 1, "defaults: weight 1");
 		ASSERT_EQ(ck->connect_timeout_us, 5000000, "defaults: connect_timeout 5 s");
 		ASSERT_EQ(ck->retry, 1, "defaults: retry 1");
-		ASSERT_EQ(ck->delay_before_retry_us, 1000000, "defaults: delay_before_retry 1 s");
+		ASSERT_EQ(ck->delay_before_retry_us, 3000000,
+			  "defaults: HTTP_GET delay_before_retry 3 s (keepalived's)");
+		ASSERT_EQ(c->vs[0].rs[1].checks[0].retry, 1, "defaults: TCP_CHECK retry 1");
+		ASSERT_EQ(c->vs[0].rs[1].checks[0].delay_before_retry_us, 1000000,
+			  "defaults: TCP_CHECK delay_before_retry 1 s");
+		ASSERT_EQ(c->vs[0].rs[2].checks[0].retry, 0,
+			  "defaults: MISC_CHECK retry 0 (keepalived's)");
 		ASSERT_EQ(ck->delay_loop_us, 60000000, "defaults: checker delay_loop 60 s");
 		ASSERT_TRUE(!ck->connect_ip.family && !ck->connect_port && !ck->virtualhost,
 			    "defaults: check the real server itself");
@@ -904,6 +912,60 @@ static void test_empty(void)
 	run_free(&r);
 }
 
+/* Commands given by a path that cannot run here are warned about by
+ * cfg_check_commands (up, reload, check-config), which cfg_load leaves out:
+ * a file is read the same on any machine. */
+static void test_commands_checked(void)
+{
+	char out[1024] = "";
+	struct run r;
+	FILE *f;
+	int saved, n0;
+
+	r = load_text("cmds.conf", "vrrp_instance V {\n interface eth0\n virtual_router_id 3\n"
+		  " notify_master \"/nonexistent/lbctl-test.sh master\"\n"
+		  " notify_backup /bin/true\n notify_fault \"pidof x\"\n"
+		  " virtual_ipaddress {\n  10.0.0.3\n }\n}\n"
+		  "virtual_server 10.0.0.3 80 {\n real_server 10.0.0.2 80 {\n"
+		  "  MISC_CHECK {\n   misc_path \"/nonexistent/check.sh 10.0.0.2\"\n  }\n }\n}\n");
+	if (!ASSERT_TRUE(r.ret == 0 && r.cfg, "commands: a file naming missing scripts loads"))
+		return run_free(&r);
+	n0 = r.cfg->n_warnings;
+	f = tmpfile();
+	saved = dup(2);
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	cfg_check_commands(r.cfg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	if (fread(out, 1, sizeof(out) - 1, f) == 0)
+		out[0] = '\0';
+	fclose(f);
+	ASSERT_EQ(r.cfg->n_warnings - n0, 2, "commands: two warnings (PATH lookups are left "
+		  "to run time, /bin/true is fine)");
+	ASSERT_TRUE(strstr(out, "vrrp_instance V notify_master: /nonexistent/lbctl-test.sh: "
+			   "No such file or directory") &&
+		    strstr(out, "real_server 10.0.0.2 80 misc_path: /nonexistent/check.sh"),
+		    "commands: each names its owner, keyword and path");
+	run_free(&r);
+}
+
+/* One address cannot be a service's backend twice: as a real server and
+ * as its sorry server it would silently be one of the two. */
+static void test_sorry_is_rs(void)
+{
+	struct run r;
+
+	r = load_text("sorryrs.conf", "virtual_server 10.0.0.3 80 {\n"
+		  " sorry_server 10.0.0.2 80\n real_server 10.0.0.2 80 {\n }\n}\n");
+	ASSERT_TRUE(r.ret == -EINVAL && has_msg(&r, "sorryrs.conf", 2, "sorry_server 10.0.0.2 is "
+		    "also a real_server of this virtual_server (one backend cannot be both)"),
+		    "sorry_server equal to a real_server: an error at its line");
+	run_free(&r);
+}
+
 /* keepalived reads the words after a notify script as its user and group,
  * never as statements, whatever they look like. */
 static void test_notify_words(void)
@@ -1180,6 +1242,8 @@ int main(void)
 	test_oneline();
 	test_notify_words();
 	test_vs_off_vrrp();
+	test_commands_checked();
+	test_sorry_is_rs();
 	test_dup_tracking();
 	test_vs_group();
 	test_quoting();

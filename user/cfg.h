@@ -242,6 +242,12 @@ static inline const struct cfg_vip_addr *cfg_inst_addr(const struct cfg_vrrp_ins
 
 /* Does the config run any script: vrrp_script, MISC_CHECK, notify*, quorum_*? */
 bool cfg_has_scripts(const struct cfg *c);
+typedef int (*cfg_cmd_fn)(const struct cfg_cmd *cmd, const char *who, void *arg);
+int cfg_for_each_cmd(const struct cfg *c, cfg_cmd_fn fn, void *arg);
+/* Warn (counted in n_warnings) about each command given by a path that is
+ * not an executable file on this machine. Separate from cfg_load, which
+ * only reads the file. */
+void cfg_check_commands(struct cfg *c);
 
 /* Is VIP one of the instance's addresses (cfg_inst_addr)? */
 bool cfg_inst_owns(const struct cfg_vrrp_instance *in, const struct cfg_addr *vip);

@@ -1599,16 +1599,18 @@ static void chk_inherit(struct parser *p, struct cfg_check *ck, const struct chk
 }
 
 /* Built-in defaults, as cfg.h documents them. */
+/* keepalived's defaults: retry 1 (MISC_CHECK: 0), delay_before_retry 1 s
+ * (HTTP_GET: 3 s), connect_timeout 5 s, delay_loop the virtual server's. */
 static void chk_finish(struct cfg_check *ck, uint64_t vs_delay_loop)
 {
 	if (ck->connect_timeout_us == UNSET64)
 		ck->connect_timeout_us = SEC(5);
 	if (ck->delay_before_retry_us == UNSET64)
-		ck->delay_before_retry_us = SEC(1);
+		ck->delay_before_retry_us = ck->type == CHK_HTTP ? SEC(3) : SEC(1);
 	if (ck->delay_loop_us == UNSET64)
 		ck->delay_loop_us = vs_delay_loop;
 	if (ck->retry == UNSET_U)
-		ck->retry = 1;
+		ck->retry = ck->type == CHK_MISC ? 0 : 1;
 	if (ck->misc_timeout_us == UNSET64)
 		ck->misc_timeout_us = ck->delay_loop_us;
 }
@@ -2172,6 +2174,10 @@ static void vs_done(struct parser *p, const struct stmt *st, struct vs_ctx *v)
 			err(p, v->sorry, "sorry_server %s port %u differs from virtual_server "
 			    "port %u (DR cannot change ports)", v->sorry->text,
 			    vs->sorry_port, vs->port);
+		for (k = 0; k < vs->n_rs; k++)
+			if (cfg_addr_eq(&vs->rs[k].addr, &vs->sorry_addr))
+				err(p, v->sorry, "sorry_server %s is also a real_server of this "
+				    "virtual_server (one backend cannot be both)", v->sorry->text);
 	}
 	if (vs->table_size && (uint32_t)vs->n_rs > vs->table_size)
 		err(p, st->kw, "lbctl_table_size %u is too small for %d real servers",

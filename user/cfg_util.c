@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cfg_lex.h"
+#include "log.h"
 
 int cfg_parse_ll(const char *s, long long *out)
 {
@@ -112,34 +114,87 @@ int cfg_parse_addr(const char *s, struct cfg_addr *a)
 	return 0;
 }
 
-bool cfg_has_scripts(const struct cfg *c)
+/* Calls fn on every command the config runs, with what runs it ("vrrp_instance
+ * VI_1 notify_master"), until fn returns non-zero; returns that. */
+int cfg_for_each_cmd(const struct cfg *c, cfg_cmd_fn fn, void *arg)
 {
-	int i, j, k;
-	bool any = c->n_scripts > 0;
+	char who[160], a[64];
+	int i, j, k, r = 0;
 
-	for (i = 0; !any && i < c->n_instances; i++) {
+#define VISIT(cmd, ...) do {						\
+		if (!r && (cmd).argv) {					\
+			snprintf(who, sizeof(who), __VA_ARGS__);	\
+			r = fn(&(cmd), who, arg);			\
+		}							\
+	} while (0)
+	for (i = 0; i < c->n_scripts; i++)
+		VISIT(c->scripts[i].cmd, "vrrp_script %s script", c->scripts[i].name);
+	for (i = 0; i < c->n_instances; i++) {
 		const struct cfg_vrrp_instance *in = &c->instances[i];
 
-		any = in->notify_master.argv || in->notify_backup.argv || in->notify_fault.argv ||
-		      in->notify_stop.argv || in->notify.argv;
+		VISIT(in->notify_master, "vrrp_instance %s notify_master", in->name);
+		VISIT(in->notify_backup, "vrrp_instance %s notify_backup", in->name);
+		VISIT(in->notify_fault, "vrrp_instance %s notify_fault", in->name);
+		VISIT(in->notify_stop, "vrrp_instance %s notify_stop", in->name);
+		VISIT(in->notify, "vrrp_instance %s notify", in->name);
 	}
-	for (i = 0; !any && i < c->n_sync_groups; i++) {
+	for (i = 0; i < c->n_sync_groups; i++) {
 		const struct cfg_sync_group *g = &c->sync_groups[i];
 
-		any = g->notify_master.argv || g->notify_backup.argv || g->notify_fault.argv ||
-		      g->notify.argv;
+		VISIT(g->notify_master, "vrrp_sync_group %s notify_master", g->name);
+		VISIT(g->notify_backup, "vrrp_sync_group %s notify_backup", g->name);
+		VISIT(g->notify_fault, "vrrp_sync_group %s notify_fault", g->name);
+		VISIT(g->notify, "vrrp_sync_group %s notify", g->name);
 	}
-	for (i = 0; !any && i < c->n_vs; i++) {
+	for (i = 0; i < c->n_vs; i++) {
 		const struct cfg_virtual_server *vs = &c->vs[i];
 
-		any = vs->quorum_up.argv || vs->quorum_down.argv;
-		for (j = 0; !any && j < vs->n_rs; j++) {
-			any = vs->rs[j].notify_up.argv || vs->rs[j].notify_down.argv;
-			for (k = 0; !any && k < vs->rs[j].n_checks; k++)
-				any = vs->rs[j].checks[k].misc_path.argv;
+		cfg_addr_str(&vs->vip, a, sizeof(a));
+		VISIT(vs->quorum_up, "virtual_server %s %u quorum_up", a, vs->port);
+		VISIT(vs->quorum_down, "virtual_server %s %u quorum_down", a, vs->port);
+		for (j = 0; j < vs->n_rs; j++) {
+			const struct cfg_real_server *rs = &vs->rs[j];
+
+			cfg_addr_str(&rs->addr, a, sizeof(a));
+			VISIT(rs->notify_up, "real_server %s %u notify_up", a, rs->port);
+			VISIT(rs->notify_down, "real_server %s %u notify_down", a, rs->port);
+			for (k = 0; k < rs->n_checks; k++)
+				VISIT(rs->checks[k].misc_path, "real_server %s %u misc_path", a,
+				      rs->port);
 		}
 	}
-	return any;
+#undef VISIT
+	return r;
+}
+
+static int any_cmd(const struct cfg_cmd *cmd, const char *who, void *arg)
+{
+	return 1;
+}
+
+bool cfg_has_scripts(const struct cfg *c)
+{
+	return cfg_for_each_cmd(c, any_cmd, NULL);
+}
+
+/* A command named by its path must be there to run: say so now rather
+ * than at its first failure (keepalived warns too). PATH lookups are left
+ * to run time. */
+static int check_cmd(const struct cfg_cmd *cmd, const char *who, void *arg)
+{
+	struct cfg *c = arg;
+
+	if (strchr(cmd->argv[0], '/') && access(cmd->argv[0], X_OK)) {
+		pr_warn("%s: %s: %s (it fails until that changes)", who, cmd->argv[0],
+			strerror(errno));
+		c->n_warnings++;
+	}
+	return 0;
+}
+
+void cfg_check_commands(struct cfg *c)
+{
+	cfg_for_each_cmd(c, check_cmd, c);
 }
 
 bool cfg_inst_owns(const struct cfg_vrrp_instance *in, const struct cfg_addr *vip)

@@ -178,6 +178,8 @@ int do_up(struct ctx *c, int argc, char **argv)
 				 "MACs, so it needs an Ethernet interface", ifname);
 	if (o.config && (err = cfg_load(o.config, &cfg)))
 		return run_err(c, "%s: configuration has errors; nothing was started", o.config);
+	if (cfg)
+		cfg_check_commands(cfg);
 	/* keepalived reads this file unasked; lbctl only says it saw it */
 	if (!o.config && !access(KEEPALIVED_CONF, R_OK))
 		fprintf(stderr, "%s: note: no -c FILE: static mode; %s is not read (-c %s to "
@@ -358,6 +360,7 @@ int do_check_config(struct ctx *c, int argc, char **argv)
 				 c->prog);
 	if (cfg_load(argv[0], &cfg))
 		return run_err(c, "%s: configuration has errors", argv[0]);
+	cfg_check_commands(cfg);
 	if (c->json) {
 		struct json j;
 

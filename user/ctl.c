@@ -361,6 +361,7 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 				      "in the log)", first[0] ? first : strerror(-err));
 			return;
 		}
+		cfg_check_commands(new);
 		/* The new file's instances say which VIPs VRRP owns: a VIP
 		 * it adds must not start out active on a backup. */
 		old = c->cfg;

@@ -183,7 +183,8 @@ static void write_backends(FILE *f, struct lb_maps *m, const char *ifname)
 		}
 	}
 	prom_family(f, "lbctl_backend_up", "gauge",
-		    "1 when the backend passes its health checks (or has none).");
+		    "1 when the backend is in service: its checks pass (or it has none), "
+		    "or inhibit_on_failure holds it at weight 0.");
 	for (id = 0; id < m->max_backends; id++)
 		if (m->be[id].flags & LB_BE_F_USED) {
 			be_labels(labels, sizeof(labels), m, ifname, id);
