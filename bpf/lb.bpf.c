@@ -81,13 +81,13 @@ static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
 	return be;
 }
 
-/* last_seen may lag the flow's last packet by up to a granule: a flow
- * expires between timeout and timeout + ~1 s of silence, never sooner. */
+/* slack: how far last_seen may lag the flow's last packet (a granule for
+ * flow entries, refreshed lazily; 0 for affinity ones, refreshed always),
+ * so that nothing expires before timeout seconds of silence. */
 static __always_inline bool conn_expired(const struct lb_service *svc,
-					 const struct lb_conn *c, __u64 now)
+					 const struct lb_conn *c, __u64 now, __u64 slack)
 {
-	return svc->timeout_s &&
-	       now - c->last_seen_ns > svc->timeout_s * NS_PER_SEC + LAST_SEEN_GRANULE;
+	return svc->timeout_s && now - c->last_seen_ns > svc->timeout_s * NS_PER_SEC + slack;
 }
 
 static __always_inline __u32 maglev_pick(const struct lb_service *svc, __u32 svc_id,
@@ -342,18 +342,21 @@ int xdp_lb(struct xdp_md *ctx)
 			return verdict_pass(g, &g->pass_inactive);
 		if (be) {
 			now = bpf_ktime_get_coarse_ns();
-			if (conn_expired(svc, c, now)) {
+			/* A reset ends the connection: it goes where the
+			 * connection was, and the entry is forgotten, so that it
+			 * cannot outlive it and later catch a new connection
+			 * from the same port (on a backup, one made under
+			 * another server set). */
+			closed = p.rst && p.kind == PKT_PLAIN;
+			if (closed)
+				goto established;
+			if (conn_expired(svc, c, now, LAST_SEEN_GRANULE)) {
 				g->conn_expired++;
 			} else if (sorry_outlived(svc, svc_id, be, &p.flow)) {
 				g->conn_resteer++;
 			} else {
 				if (now - c->last_seen_ns > LAST_SEEN_GRANULE)
 					c->last_seen_ns = now;
-				/* A reset ends the connection: forget it, so that
-				 * the entry cannot outlive it and later catch a new
-				 * connection from the same port (on a backup, one
-				 * made under another server set). */
-				closed = p.rst && p.kind == PKT_PLAIN;
 				goto established;
 			}
 		} else {
@@ -384,7 +387,7 @@ int xdp_lb(struct xdp_md *ctx)
 			struct lb_service *osvc;
 
 			be = conn_backend(c, &osvc, &owner);
-			if (be && owner == svc_id && !conn_expired(svc, c, now) &&
+			if (be && owner == svc_id && !conn_expired(svc, c, now, 0) &&
 			    !sorry_outlived(svc, svc_id, be, &p.flow)) {
 				c->last_seen_ns = now;
 				goto established;
@@ -406,10 +409,13 @@ int xdp_lb(struct xdp_md *ctx)
 	if (p.kind == PKT_ICMP_ERR) {
 		g->icmp_steered++;
 	} else if (p.rst && p.kind == PKT_PLAIN) {
-		/* A reset of a flow not remembered ends it here: passed on,
-		 * nothing remembered, and an aborted handshake forgotten. */
+		/* A reset of a flow not remembered (or remembered on a
+		 * server that is gone) ends it here: passed on, nothing
+		 * remembered, an aborted handshake forgotten. */
 		if (held != LB_BACKEND_NONE)
 			bpf_map_delete_elem(&handshakes, &p.flow);
+		if (c && !affinity)
+			bpf_map_delete_elem(&conntrack, &p.flow);
 	} else if (reused) {
 		/* Overwriting costs no table space, so floods gain nothing. */
 		reused->backend_id = bid;

@@ -372,6 +372,9 @@ test_sigkill()
 	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"
 	ok $? "restart: lb1 preempts back: lb1 MASTER, lb2 BACKUP" ||
 		{ diag "states: $(states_of "$LBS")"; show_node lb1; show_node lb2; }
+	grep -q "VI_1: master ${IP[lb2]} has priority 100, below our 150: preempting" "$(node_log lb1)"
+	ok $? "restart: lb1's log says it preempted lb2" ||
+		diag_lines "$(grep 'taking over\|preempting' "$(node_log lb1)")"
 	wait_until 5 only_on "$VIP1" lb1 lb1 lb2
 	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "restart: $VIP1 on lb1 only"
 	wait_until 5 xdp_only_on lb1

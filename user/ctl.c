@@ -341,7 +341,7 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 
 	if (signo == SIGHUP) {
 		struct cfg *new, *old;
-		int err;
+		int err, held;
 
 		if (!c->opts.config) {
 			pr_warn("reload: no config file to re-read (started without -c)");
@@ -366,16 +366,21 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 		 * it adds must not start out active on a backup. */
 		old = c->cfg;
 		c->cfg = new;
+		/* each part moves to the new file even if another failed */
 		err = ctl_apply_services(c, old, new);
-		err = err ?: ctl_health_reload(c, new);
-		err = err ?: ctl_vrrp_reload(c, new);
+		held = ctl_health_reload(c, new);
+		held = ctl_vrrp_reload(c, new) ?: held;
+		err = err ?: held;
 		if (err)
 			pr_err("reload: applying %s: %s", c->opts.config, strerror(-err));
 		/* a textfile the new file moved or dropped would go stale */
 		if (!c->opts.textfile && old->global.textfile[0] &&
 		    strcmp(old->global.textfile, new->global.textfile))
 			unlink(old->global.textfile);
-		cfg_free(old);
+		/* checkers or instances that could not move may still point
+		 * into the old file: it stays (a leak on a failure, no more) */
+		if (!held)
+			cfg_free(old);
 		flush_tables(c);
 		if (err)
 			reload_result(c, "error applying %s: %s", c->opts.config, strerror(-err));

@@ -32,6 +32,7 @@ struct hc {
 	char sig[1024];		/* what the checks were made from */
 	int weight;		/* current effective weight */
 	bool up;
+	int old_slot;		/* while a reload builds: its slot in the old set, or -1 */
 };
 
 struct health {
@@ -114,20 +115,33 @@ static bool quorum_met(const struct health *h, const struct cfg_virtual_server *
 	return sum >= q + (long)vs->hysteresis;
 }
 
-/* As keepalived: without quorum, a virtual server with a sorry server
- * sends new connections there instead of to what is left of its pool. */
-static void sorry_only(struct ctl *c, const struct cfg_virtual_server *vs, bool on)
+/*
+ * As keepalived: without quorum, a virtual server with a sorry server
+ * sends new connections there instead of to what is left of its pool.
+ * Every service in the maps gets the flag from the current state, so
+ * none can keep it from an earlier run, config or sorry_server.
+ */
+static void sorry_sync(struct ctl *c)
 {
+	const struct health *h = c->health;
 	struct lb_svc_key k;
 	uint32_t id;
+	int i;
 
-	if (!vs->sorry_addr.family)
-		return;
-	ctl_vs_key(vs, &k);
 	if (lb_maps_lock(&c->maps))
 		return;
-	if (!lb_svc_find(&c->maps, &k, &id))
+	for (id = 0; id < c->maps.max_services; id++) {
+		bool on = false;
+
+		if (!(c->maps.svc[id].flags & LB_SVC_F_USED))
+			continue;
+		for (i = 0; h && i < h->n_vs; i++) {
+			ctl_vs_key(&h->cfg->vs[i], &k);
+			if (!memcmp(&k, &c->maps.svc[id].key, sizeof(k)))
+				on = h->cfg->vs[i].sorry_addr.family && !h->quorum_ok[i];
+		}
 		lb_svc_set_sorry_only(&c->maps, id, on);
+	}
 	lb_maps_unlock(&c->maps);
 	ctl_maps_changed(c);
 }
@@ -140,7 +154,7 @@ static void update_quorum(struct ctl *c)
 	int i;
 
 	for (i = 0; i < h->n_vs; i++) {
-		const struct cfg_virtual_server *vs = &c->cfg->vs[i];
+		const struct cfg_virtual_server *vs = &h->cfg->vs[i];
 		bool ok = quorum_met(h, vs, h->quorum_ok[i]);
 
 		if (ok == h->quorum_ok[i])
@@ -152,11 +166,12 @@ static void update_quorum(struct ctl *c)
 			vs->sorry_addr.family ? (ok ? ": back to the real servers" :
 						 ": new connections to sorry_server ") : "",
 			vs->sorry_addr.family && !ok ? cfg_addr_str(&vs->sorry_addr, s, sizeof(s)) : "");
-		sorry_only(c, vs, !ok);
 		run_script(c, ok ? &vs->quorum_up : &vs->quorum_down, "quorum script");
 	}
-	if (changed)
+	if (changed) {
+		sorry_sync(c);
 		ctl_vrrp_quorum_changed(c);
+	}
 }
 
 static bool inhibits(const struct cfg_virtual_server *vs, const struct cfg_real_server *rs)
@@ -283,9 +298,10 @@ static bool same_vs(const struct cfg_virtual_server *a, const struct cfg_virtual
 
 /*
  * The old entry of this service's real server: with the same checks (sig
- * given) it is kept, checker and all; with sig NULL, any checks, for its
- * up/down state to carry over to a new checker (a reload that fixes a
- * check's path must not leave the server down until it flaps).
+ * given) it is taken over, checker and all; with sig NULL, any checks,
+ * only looked at, for its up/down state to carry over to a new checker (a
+ * reload that fixes a check's path must not leave the server down until it
+ * flaps); it goes with the old set.
  */
 static struct hc *take_old(struct health *old, const struct cfg_virtual_server *vs,
 			   const struct cfg_real_server *rs, const char *sig)
@@ -299,7 +315,10 @@ static struct hc *take_old(struct health *old, const struct cfg_virtual_server *
 		    memcmp(e->rs->addr.bytes, rs->addr.bytes, 16) ||
 		    (sig && strcmp(e->sig, sig)))
 			continue;
-		old->hc[k] = NULL;
+		if (sig) {
+			old->hc[k] = NULL;
+			e->old_slot = k;
+		}
 		return e;
 	}
 	return NULL;
@@ -313,10 +332,12 @@ static bool refresh_kept(struct hc *e, const struct cfg_virtual_server *vs,
 	bool changed = inhibits(e->vs, e->rs) != inhibits(vs, rs);
 	struct chk_status st;
 
-	chk_target_status(e->t, &st);
-	/* a MISC_CHECK's misc_dynamic weight stays the checker's word */
-	if (st.weight < 0 && e->rs->weight != rs->weight) {
-		e->weight = rs->weight;
+	/* the services' reload wrote the new config weight into the entry;
+	 * a MISC_CHECK's misc_dynamic weight stays the checker's word */
+	if (e->rs->weight != rs->weight) {
+		chk_target_status(e->t, &st);
+		if (st.weight < 0)
+			e->weight = rs->weight;
 		changed = true;
 	}
 	return changed;
@@ -356,10 +377,8 @@ static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct 
 
 			if (!rs->n_checks) {
 				/* its checks removed: up, as a server without any */
-				if ((prev = take_old(old, vs, rs, NULL))) {
+				if (take_old(old, vs, rs, NULL))
 					apply_state(c, vs, rs, true, rs->weight);
-					hc_free(prev);
-				}
 				continue;
 			}
 			signature(vs, rs, sig, sizeof(sig));
@@ -370,6 +389,7 @@ static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct 
 				if (!e)
 					goto err;
 				memcpy(e->sig, sig, sizeof(sig));
+				e->old_slot = -1;
 			}
 			h->hc[h->n++] = e;
 			e->vs = vs;
@@ -377,7 +397,6 @@ static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct 
 			if (!e->t) {
 				prev = take_old(old, vs, rs, NULL);
 				rc = start_one(c, e, prev ? prev->up : !vs->alpha);
-				hc_free(prev);
 				if (rc)
 					goto err;
 				sync = true;	/* the maps may say otherwise */
@@ -392,8 +411,12 @@ static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct 
 	h->cfg = cfg;
 	return h;
 err:
+	/* the old set stays in charge: give back what was taken from it */
 	for (i = 0; i < h->n; i++)
-		hc_free(h->hc[i]);
+		if (h->hc[i]->old_slot >= 0)
+			old->hc[h->hc[i]->old_slot] = h->hc[i];
+		else
+			hc_free(h->hc[i]);
 	free(h->hc);
 	free(h->quorum_ok);
 	free(h);
@@ -420,6 +443,7 @@ int ctl_health_start(struct ctl *c)
 	if (!c->health)
 		return -EINVAL;
 	update_quorum(c);
+	sorry_sync(c);
 	return 0;
 }
 
@@ -427,10 +451,10 @@ void ctl_health_stop(struct ctl *c)
 {
 	int i;
 
-	if (c->health && c->cfg)
+	if (c->health)
 		for (i = 0; i < c->health->n_vs; i++)
-			if (c->cfg->vs[i].omega)
-				run_script(c, &c->cfg->vs[i].quorum_down, "quorum script");
+			if (c->health->cfg->vs[i].omega)
+				run_script(c, &c->health->cfg->vs[i].quorum_down, "quorum script");
 	health_free(c->health);
 	c->health = NULL;
 }
@@ -438,7 +462,6 @@ void ctl_health_stop(struct ctl *c)
 int ctl_health_reload(struct ctl *c, const struct cfg *new)
 {
 	struct health *h;
-	int i;
 
 	script_policy(new);
 	h = health_build(c, new, c->health);
@@ -447,9 +470,7 @@ int ctl_health_reload(struct ctl *c, const struct cfg *new)
 	health_free(c->health);
 	c->health = h;
 	update_quorum(c);
-	/* a sorry server the file added to a service already without quorum */
-	for (i = 0; i < h->n_vs; i++)
-		sorry_only(c, &new->vs[i], !h->quorum_ok[i]);
+	sorry_sync(c);
 	return 0;
 }
 
@@ -459,8 +480,8 @@ bool ctl_health_quorum_ok(const struct ctl *c, const char *vs_spec)
 	char want[96], a[64];
 	int i;
 
-	for (i = 0; h && c->cfg && i < h->n_vs; i++) {
-		const struct cfg_virtual_server *vs = &c->cfg->vs[i];
+	for (i = 0; h && i < h->n_vs; i++) {
+		const struct cfg_virtual_server *vs = &h->cfg->vs[i];
 
 		snprintf(want, sizeof(want), "%s %u", cfg_addr_str(&vs->vip, a, sizeof(a)), vs->port);
 		if (!strcmp(want, vs_spec))
@@ -475,9 +496,9 @@ bool ctl_health_vip_ok(const struct ctl *c, const struct cfg_addr *vip)
 	const struct health *h = c->health;
 	int i;
 
-	for (i = 0; h && c->cfg && i < h->n_vs; i++)
-		if (c->cfg->vs[i].vip.family == vip->family &&
-		    !memcmp(c->cfg->vs[i].vip.bytes, vip->bytes, 16) && !h->quorum_ok[i])
+	for (i = 0; h && i < h->n_vs; i++)
+		if (h->cfg->vs[i].vip.family == vip->family &&
+		    !memcmp(h->cfg->vs[i].vip.bytes, vip->bytes, 16) && !h->quorum_ok[i])
 			return false;
 	return true;
 }

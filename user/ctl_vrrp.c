@@ -519,9 +519,12 @@ static void log_takeover_cause(const struct vrrp_inst *in, uint64_t now)
 		return;
 	}
 	inet_ntop(af_of(in), &f->master_addr, a, sizeof(a));
-	if (quiet < mdi)
+	if (f->master_resigned)
 		pr_info("vrrp %s: master %s resigned (priority 0 advert): taking over",
 			in->ci->name, a);
+	else if (f->preempting)
+		pr_info("vrrp %s: master %s has priority %u, below our %u: preempting",
+			in->ci->name, a, f->master_priority, f->priority);
 	else
 		pr_info("vrrp %s: master %s (priority %u) silent for %llu ms, "
 			"Master_Down_Interval %llu ms: taking over", in->ci->name, a,
@@ -1230,9 +1233,7 @@ int ctl_vrrp_reload(struct ctl *c, const struct cfg *new)
 				c->vrrp[j] = NULL;
 				break;
 			}
-		if (!keep[n])
-			keep[n] = (struct vrrp_inst *)ci;	/* marker: start below */
-		n++;
+		n++;	/* NULL: a new instance, started below */
 	}
 	/* What is not kept stops now (priority 0 if Master, VIPs go). */
 	for (j = 0; j < c->n_vrrp; j++)
@@ -1252,7 +1253,7 @@ int ctl_vrrp_reload(struct ctl *c, const struct cfg *new)
 
 		if (!on_this_if(c, ci))
 			continue;
-		if (keep[j] == (struct vrrp_inst *)ci) {
+		if (!keep[j]) {
 			keep[j] = inst_new(c, ci);
 			if (!keep[j])
 				err = -EINVAL;

@@ -140,6 +140,8 @@ static unsigned int startup(struct vrrp_fsm *f, uint64_t now)
 	f->master_down_timer = 0;
 	f->master_priority = 0;
 	f->heard_at = 0;
+	f->master_resigned = false;
+	f->preempting = false;
 	if (f->faulted) {
 		f->state = VRRP_FAULT;
 		return VRRP_ACT_STATE_CHANGED;
@@ -211,6 +213,8 @@ static void heard_master(struct vrrp_fsm *f, uint64_t now, const struct vrrp_adv
 	f->master_addr = *src;
 	f->master_priority = a->priority;
 	f->heard_at = now;
+	f->master_resigned = false;
+	f->preempting = false;
 }
 
 static bool preempt_delay_running(const struct vrrp_fsm *f, uint64_t now)
@@ -225,6 +229,7 @@ static unsigned int backup_rx(struct vrrp_fsm *f, uint64_t now, const struct vrr
 	if (a->priority == VRRP_PRIO_STOP) {
 		/* the Master is leaving: the best Backup (smallest skew) wins */
 		f->master_down_timer = arm(now, vrrp_fsm_skew_time(f));
+		f->master_resigned = true;
 		return 0;
 	}
 	if (f->cfg.nopreempt || a->priority >= f->priority || preempt_delay_running(f, now)) {
@@ -241,6 +246,10 @@ static unsigned int backup_rx(struct vrrp_fsm *f, uint64_t now, const struct vrr
 	 * Preempting a lower-priority Master: discard its advert and let the
 	 * Master_Down_Timer run out; then we take over (RFC 5798 6.4.2).
 	 */
+	f->master_addr = *src;
+	f->master_priority = a->priority;
+	f->heard_at = now;
+	f->preempting = true;
 	return 0;
 }
 

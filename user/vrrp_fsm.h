@@ -84,6 +84,8 @@ struct vrrp_fsm {
 	union vrrp_ip master_addr;	/* Backup: the Master last heard (status) */
 	uint8_t master_priority;	/* ... and its priority; 0 = none yet */
 	uint64_t heard_at;		/* ... and when; 0 = not since startup */
+	bool master_resigned;		/* ... its last advert had priority 0 */
+	bool preempting;		/* ... its priority is below ours, preempt on */
 };
 
 /*
