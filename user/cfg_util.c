@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include "cfg_lex.h"
 #include "log.h"
@@ -179,14 +179,24 @@ bool cfg_has_scripts(const struct cfg *c)
 
 /* A command named by its path must be there to run: say so now rather
  * than at its first failure (keepalived warns too). PATH lookups are left
- * to run time. */
+ * to run time, and so is a path we may not look into (the script user
+ * may). */
 static int check_cmd(const struct cfg_cmd *cmd, const char *who, void *arg)
 {
+	const char *why = NULL;
 	struct cfg *c = arg;
+	struct stat st;
 
-	if (strchr(cmd->argv[0], '/') && access(cmd->argv[0], X_OK)) {
-		pr_warn("%s: %s: %s (it fails until that changes)", who, cmd->argv[0],
-			strerror(errno));
+	if (!strchr(cmd->argv[0], '/'))
+		return 0;
+	if (stat(cmd->argv[0], &st))
+		why = errno == EACCES ? NULL : strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (!(st.st_mode & 0111))
+		why = "not executable";
+	if (why) {
+		pr_warn("%s: %s: %s (it fails until that changes)", who, cmd->argv[0], why);
 		c->n_warnings++;
 	}
 	return 0;

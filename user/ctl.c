@@ -190,10 +190,12 @@ static void neigh_refresh(struct ctl *c, bool all)
 		n++;
 	}
 	lb_maps_unlock(&c->maps);
-	/* A MAC is unknown, too, when the entry is a static one that cannot
-	 * be used (an operator's broadcast MAC): probing would overwrite it. */
-	if (n)
+	/* a few unknown MACs every tick: a get each, not a table dump */
+	if (all)
 		nl_neigh_refresh(c->ifindex, todo, n);
+	else
+		for (i = 0; i < n; i++)
+			nl_neigh_resolve(c->ifindex, todo[i].family, todo[i].addr);
 	free(todo);
 }
 

@@ -343,11 +343,51 @@ out:
 	return err;
 }
 
+static int got_state(struct nl_msg *msg, void *arg)
+{
+	const struct ndmsg *nd = nlmsg_data(nlmsg_hdr(msg));
+
+	*(int *)arg = nd->ndm_state;
+	return NL_OK;
+}
+
+/* One entry's NUD state, by a get (RTM_GETNEIGH for one address), not a
+ * dump of the whole table; -ENOENT when there is none. */
+static int neigh_state(int ifindex, int family, const void *addr)
+{
+	struct ndmsg nd = { .ndm_family = af(family), .ndm_ifindex = ifindex };
+	struct nl_sock *sk = sock_open();
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
+	int err = -ENOMEM, state = -ENOENT;
+
+	if (!sk || !msg)
+		goto out;
+	/* the answer is the entry or an error: no ack to wait for */
+	nl_socket_disable_auto_ack(sk);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, got_state, &state);
+	if (nlmsg_append(msg, &nd, sizeof(nd), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, NDA_DST, family == LB_AF_INET6 ? 16 : 4, addr) < 0)
+		goto out;
+	err = nl_send_auto(sk, msg);
+	err = err < 0 ? nlerr(err) : nlerr(nl_recvmsgs_default(sk));
+	if (!err)
+		err = state;
+out:
+	if (msg)
+		nlmsg_free(msg);
+	if (sk)
+		nl_socket_free(sk);
+	return err;
+}
+
 int nl_neigh_resolve(int ifindex, int family, const void *addr)
 {
-	struct nl_sock *sk = sock_open();
-	int err;
+	struct nl_sock *sk;
+	int err, state = neigh_state(ifindex, family, addr);
 
+	if (state >= 0 && (state & (NUD_PERMANENT | NUD_NOARP)))
+		return 0;	/* an operator's entry: see nl_neigh_refresh */
+	sk = sock_open();
 	if (!sk)
 		return -ENOMEM;
 	err = neigh_use(sk, ifindex, family, addr);

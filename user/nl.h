@@ -40,16 +40,17 @@ int nl_on_link(int ifindex, int family, const void *addr, char *why, size_t len)
  * -ENOENT otherwise. */
 int nl_neigh_get(int ifindex, int family, const void *addr, uint8_t mac[6]);
 /* Ask the kernel to resolve addr now (NTF_USE: an ARP request or
- * neighbour solicitation goes out); the answer arrives as an event. */
+ * neighbour solicitation goes out); the answer arrives as an event. Not
+ * for a static entry (PERMANENT or NOARP), which NTF_USE would turn into
+ * an ordinary, probed one: it is the operator's word, usable or not. */
 int nl_neigh_resolve(int ifindex, int family, const void *addr);
 
 struct nl_neigh_addr {
 	int family;			/* LB_AF_* */
 	uint8_t addr[16];
 };
-/* nl_neigh_resolve for each of n addresses, except those whose entry is
- * static (PERMANENT or NOARP): re-probing one would turn an operator's
- * `ip neigh replace ... nud permanent` into an ordinary, probed entry. */
+/* nl_neigh_resolve for each of n addresses, with one dump of the table
+ * instead of a get per address. */
 int nl_neigh_refresh(int ifindex, const struct nl_neigh_addr *a, int n);
 
 /* Events: neighbour entries appearing, changing or going, and links going
