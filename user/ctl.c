@@ -22,6 +22,7 @@
 #include "log.h"
 #include "nl.h"
 #include "stats_prom.h"
+#include "textfile.h"
 
 #define PERIOD_NS		1000000000ull	/* housekeeping tick */
 #define FLUSH_DELAY_NS		5000000ull	/* batch table rebuilds this long */
@@ -292,6 +293,32 @@ static void extra_metrics(FILE *f, void *arg)
 	ctl_vrrp_metrics(arg, f);
 }
 
+/* Rendered here (memory only), written by the textfile thread. */
+static void write_textfile(struct ctl *c, const char *tf)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	if (!c->textfile && !(c->textfile = textfile_start())) {
+		pr_warn("textfile %s: cannot start its writer: %s", tf, strerror(errno));
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	err = prom_render(f, &c->maps, c->ifname, extra_metrics, c);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		pr_warn("textfile %s: %s", tf, strerror(-err));
+		free(text);
+		return;
+	}
+	textfile_put(c->textfile, tf, text, len);
+}
+
 static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 {
 	static unsigned int ticks;
@@ -299,18 +326,14 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 	const char *tf = textfile_path(c);
 	uint64_t every = c->cfg && c->cfg->global.textfile_interval_us ?
 			 c->cfg->global.textfile_interval_us / 1000000 : 5;
-	int err;
 
 	ticks++;
 	look_for_services(c);
 	neigh_refresh(c, ticks % NEIGH_REFRESH_TICKS == 0);
 	if (c->xdp_busy && c->prog.link_fd < 0 && !lb_xdp_hook_taken(c->ifindex))
 		set_xdp_busy(c, false);
-	if (tf && ticks % (every ? every : 1) == 0) {
-		err = prom_write(&c->maps, c->ifname, tf, extra_metrics, c);
-		if (err)
-			pr_warn("textfile %s: %s", tf, strerror(-err));
-	}
+	if (tf && ticks % (every ? every : 1) == 0)
+		write_textfile(c, tf);
 	ctl_write_state(c);
 	ev_timer_arm(loop, t, PERIOD_NS);
 }
@@ -570,6 +593,7 @@ static void teardown(struct ctl *c)
 	unlink(path);
 	/* A stopped controller's last words (MASTER, say) must not be
 	 * scraped on as if they were news. */
+	textfile_stop(c->textfile);
 	if (textfile_path(c))
 		unlink(textfile_path(c));
 	cfg_free(c->cfg);

@@ -57,6 +57,7 @@ struct ctl {
 	int n_vrrp;
 	struct vrrp_io *vrrp_io;	/* sockets, scripts, counters */
 	struct health *health;		/* checkers of the config's real servers */
+	struct textfile *textfile;	/* its writer, once there is one to write */
 
 	bool stopping;
 	bool keep_pins;			/* SIGTERM keeps maps for a restart; down does not */

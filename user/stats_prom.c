@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -207,21 +208,13 @@ static void write_backends(FILE *f, struct lb_maps *m, const char *ifname)
 		}
 }
 
-int prom_write(struct lb_maps *m, const char *ifname, const char *path,
-	       void (*extra)(FILE *f, void *arg), void *arg)
+int prom_render(FILE *f, struct lb_maps *m, const char *ifname,
+		void (*extra)(FILE *f, void *arg), void *arg)
 {
 	struct lb_global_stats g;
-	char tmp[512];
 	bool locked = m->locked;
-	FILE *f;
 	int err;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	/* node_exporter runs as its own user: counters are not secret. */
-	fchmod(fileno(f), 0644);
 	err = locked ? 0 : lb_maps_lock(m);
 	if (!err) {
 		err = lb_read_global(m, &g);
@@ -235,11 +228,47 @@ int prom_write(struct lb_maps *m, const char *ifname, const char *path,
 	}
 	if (!err && extra)
 		extra(f, arg);
+	return err;
+}
+
+int prom_write_text(const char *path, const char *text, size_t len)
+{
+	char tmp[512];
+	FILE *f;
+	int err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	/* node_exporter runs as its own user: counters are not secret. */
+	fchmod(fileno(f), 0644);
+	if (fwrite(text, 1, len, f) != len)
+		err = -EIO;
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	return err;
+}
+
+int prom_write(struct lb_maps *m, const char *ifname, const char *path,
+	       void (*extra)(FILE *f, void *arg), void *arg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	err = prom_render(f, m, ifname, extra, arg);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = prom_write_text(path, text, len);
+	free(text);
 	return err;
 }

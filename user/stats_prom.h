@@ -7,8 +7,13 @@
 #include <stdio.h>
 #include "lb_maps.h"
 
-/* extra (may be NULL) appends the controller's own families (health,
- * VRRP) to the file before it is renamed into place. */
+/* The whole text into f; extra (may be NULL) appends the controller's
+ * own families (health, VRRP). */
+int prom_render(FILE *f, struct lb_maps *m, const char *ifname,
+		void (*extra)(FILE *f, void *arg), void *arg);
+/* text to PATH.tmp (mode 0644), renamed to PATH. */
+int prom_write_text(const char *path, const char *text, size_t len);
+/* Both in one go. */
 int prom_write(struct lb_maps *m, const char *ifname, const char *path,
 	       void (*extra)(FILE *f, void *arg), void *arg);
 
