@@ -32,6 +32,7 @@
 #     status_code takes it down, the right one brings it back
 #  8. quorum 2, hysteresis 1: kept at weight 1, lost at 0 (the sorry server
 #     takes every new connection, even once rs1 is back), back at 3
+#  9. restart on kept pins while the maps say a healed server is down
 #
 # Run as root: bash selftests/e2e_health.sh (TAP), or through prove.
 
@@ -437,6 +438,27 @@ test_quorum()
 	ok $? "quorum: the test's own config again" || diag "$RELOAD_OUT"
 }
 
+# ---------------------------------------------------------------- 9. restart
+
+# A restart (SIGTERM keeps the pinned maps, as systemd's restart does)
+# while a server that the maps say is down has healed: the new controller's
+# checker starts it up, and the maps must say so too.
+test_restart()
+{
+	local pid out rc
+	set_health rs1 500
+	goes_down rs1 "restart: rs1 down before the restart"
+	pid=$(cat "${LB_RUNDIR[lb]}/eth0/pid" 2>/dev/null)
+	[ -n "$pid" ] && kill -TERM "$pid"
+	wait_until 10 eval "! kill -0 $pid 2>/dev/null"
+	ok $? "restart: the controller ($pid) stops on SIGTERM, pins kept"
+	set_health rs1 200
+	out=$(lbctl_in lb up eth0 -c "$CONF" 2>&1); rc=$?
+	is "$rc" 0 "restart: lbctl up again (the maps are reused)" || diag_lines "$out"
+	comes_up rs1 "restart: rs1, healed meanwhile"
+	traffic_check "restart: rs1 healed" - rs1 rs2 rs3
+}
+
 # ---------------------------------------------------------------- run
 
 # ---------------------------------------------------------------- textfile
@@ -487,6 +509,7 @@ test_tcp
 test_sorry
 test_reload_checks
 test_quorum
+test_restart
 test_textfile
 
 [ -s "$(tmpdir)/metrics/lbctl.prom" ]

@@ -33,6 +33,7 @@ struct hc {
 	int weight;		/* current effective weight */
 	bool up;
 	int old_slot;		/* while a reload builds: its slot in the old set, or -1 */
+	bool sync;		/* ... and its state is to be put into the maps */
 };
 
 struct health {
@@ -179,18 +180,14 @@ static bool inhibits(const struct cfg_virtual_server *vs, const struct cfg_real_
 	return rs->inhibit_on_failure || vs->inhibit_on_failure;
 }
 
-/* Put a real server's health into its backend entry. */
-static void apply_state(struct ctl *c, const struct cfg_virtual_server *vs,
-			const struct cfg_real_server *rs, bool up, int weight)
+/* Put a real server's health into its backend entry; the maps locked. */
+static void apply_locked(struct ctl *c, const struct cfg_virtual_server *vs,
+			 const struct cfg_real_server *rs, bool up, int weight)
 {
 	struct lb_svc_key k;
 	uint32_t svc, be;
-	int err;
 
 	ctl_vs_key(vs, &k);
-	err = lb_maps_lock(&c->maps);
-	if (err)
-		return;
 	if (!lb_svc_find(&c->maps, &k, &svc) &&
 	    !lb_be_find(&c->maps, svc, lb_family(&rs->addr), rs->addr.bytes, &be)) {
 		/* inhibit_on_failure: keep the server and its flows, take
@@ -203,6 +200,14 @@ static void apply_state(struct ctl *c, const struct cfg_virtual_server *vs,
 			lb_be_set_up(&c->maps, be, up);
 		}
 	}
+}
+
+static void apply_state(struct ctl *c, const struct cfg_virtual_server *vs,
+			const struct cfg_real_server *rs, bool up, int weight)
+{
+	if (lb_maps_lock(&c->maps))
+		return;
+	apply_locked(c, vs, rs, up, weight);
 	lb_maps_unlock(&c->maps);
 	ctl_maps_changed(c);
 }
@@ -210,6 +215,24 @@ static void apply_state(struct ctl *c, const struct cfg_virtual_server *vs,
 static void apply(struct hc *e)
 {
 	apply_state(e->ctl, e->vs, e->rs, e->up, e->weight);
+}
+
+/* The entries a (re)build marked, under one lock: a thousand servers
+ * starting up cost one pass over the maps, not a thousand. */
+static void apply_marked(struct ctl *c, struct health *h)
+{
+	int i;
+
+	if (lb_maps_lock(&c->maps))
+		return;
+	for (i = 0; i < h->n; i++)
+		if (h->hc[i]->sync) {
+			apply_locked(c, h->hc[i]->vs, h->hc[i]->rs, h->hc[i]->up,
+				     h->hc[i]->weight);
+			h->hc[i]->sync = false;
+		}
+	lb_maps_unlock(&c->maps);
+	ctl_maps_changed(c);
 }
 
 static void on_state(struct chk_target *t, bool up, int weight, void *arg)
@@ -401,8 +424,7 @@ static struct health *health_build(struct ctl *c, const struct cfg *cfg, struct 
 					goto err;
 				sync = true;	/* the maps may say otherwise */
 			}
-			if (sync)
-				apply(e);
+			e->sync = sync;
 		}
 	}
 	/* update_quorum() takes it from here, scripts and all */
@@ -442,6 +464,7 @@ int ctl_health_start(struct ctl *c)
 	c->health = health_build(c, c->cfg, NULL);
 	if (!c->health)
 		return -EINVAL;
+	apply_marked(c, c->health);
 	update_quorum(c);
 	sorry_sync(c);
 	return 0;
@@ -469,6 +492,7 @@ int ctl_health_reload(struct ctl *c, const struct cfg *new)
 		return -EINVAL;
 	health_free(c->health);
 	c->health = h;
+	apply_marked(c, h);
 	update_quorum(c);
 	sorry_sync(c);
 	return 0;
