@@ -144,9 +144,12 @@ static void flush_tables(struct ctl *c)
 		pr_err("%s: cannot publish Maglev tables: %s", c->ifname, strerror(-n));
 }
 
+/* What changed the maps (a health transition, a MAC) changed what
+ * `lbctl status` shows: the state file follows at once, not at the tick. */
 static void on_flush(struct evloop *loop, struct ev_timer *t, void *arg)
 {
 	flush_tables(arg);
+	ctl_write_state(arg);
 }
 
 void ctl_maps_changed(struct ctl *c)
