@@ -1587,7 +1587,7 @@ static void test_handshake(void)
  * handshake forgets the handshake too. */
 static void test_reset_untracked(void)
 {
-	int be[4], held[100], i, svc, bad = 0, kept = 0, moved = 0;
+	int be[4], held[100], i, b, svc, bad = 0, kept = 0, moved = 0;
 	struct lb_counters c0, c1;
 	struct pkt_spec s;
 	struct shot r;
@@ -1632,6 +1632,18 @@ static void test_reset_untracked(void)
 	tap_diag("  the new table sends %d of the 100 reset handshakes elsewhere", moved);
 	ASSERT_TRUE(moved > 0 && !bad, "reset handshake: a later ACK from those ports follows the "
 		    "new table, not the forgotten handshake");
+
+	/* an entry naming a server that went down: the reset ends it too */
+	b = establish(svc, "192.0.2.21", 23000, &r);
+	if (b < 0 || lb_be_set_up(&node_a.maps, bes[b].id, false))
+		bail("reset stale: establish / lb_be_set_up");
+	s = flow_next(svc, "192.0.2.21", 23000);
+	s.tcp_flags = 0x14;	/* RST, ACK */
+	fire(&node_a, &s, &r);
+	ASSERT_TRUE(!shot_problem(&r, XDP_TX, F(conn_resteer), svc) && r.be != b &&
+		    !conn_has(svc, "192.0.2.21", 23000), "reset stale: an RST for a flow whose server "
+		    "went down goes by the table and removes the stale entry");
+	lb_be_set_up(&node_a.maps, bes[b].id, true);
 }
 
 static void test_reset(void)
