@@ -501,6 +501,22 @@ test_reload()
 	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "reload: $VIP1 stayed on lb1 throughout"
 	is "$(states_of "$LBS")" "lb1=MASTER lb2=BACKUP" "reload: lb1 stayed MASTER"
 
+	# A second instance added to the master's file, then taken out again:
+	# VI_1 runs on, VI_2 starts (MASTER: nobody else has it) and stops.
+	conf_inst VI_2 "$VRID2" 150 "$VIP2" "$ADV" >>"$CONF1"
+	out=$(lbctl_in lb1 reload 2>&1)
+	ok $? "reload: lbctl reload on the master with a vrrp_instance VI_2 added" ||
+		diag_lines "$out"
+	wait_until 5 eval '[ "$(vstate lb1 VI_2)" = MASTER ] && has_addr lb1 '"$VIP2"
+	ok $? "reload: VI_2 runs on lb1 and takes $VIP2 ($(vstate lb1 VI_2))" || show_node lb1
+	cp "$orig" "$CONF1"
+	out=$(lbctl_in lb1 reload 2>&1)
+	ok $? "reload: lbctl reload with VI_2 taken out again" || diag_lines "$out"
+	wait_until 5 eval "! has_addr lb1 $VIP2"
+	ok $? "reload: lb1 gave $VIP2 up with VI_2"
+	is "$(states_of "$LBS")" "lb1=MASTER lb2=BACKUP" "reload: lb1's controller ran on, VI_1 MASTER throughout" ||
+		show_node lb1
+
 	# On the backup, a VIP and service the reload adds stay standby.
 	cp "$CONF2" "$orig"
 	{

@@ -1216,57 +1216,81 @@ static void retarget(struct vrrp_inst *in, const struct cfg_vrrp_instance *ci)
  */
 int ctl_vrrp_reload(struct ctl *c, const struct cfg *new)
 {
-	struct vrrp_inst **keep;
-	int i, j, n = 0, err;
+	const struct cfg_vrrp_instance **cis;
+	struct vrrp_inst **next, *in;
+	bool *fresh;
+	int i, j, k, n = 0, m = 0, err = 0;
 
-	keep = calloc(new->n_instances + 1, sizeof(*keep));
-	if (!keep)
-		return -ENOMEM;
-	for (i = 0; i < new->n_instances; i++) {
-		const struct cfg_vrrp_instance *ci = &new->instances[i];
-
-		if (!on_this_if(c, ci))
-			continue;
-		for (j = 0; j < c->n_vrrp; j++)
-			if (c->vrrp[j] && same_instance(c->vrrp[j]->ci, ci)) {
-				keep[n] = c->vrrp[j];
-				c->vrrp[j] = NULL;
-				break;
-			}
-		n++;	/* NULL: a new instance, started below */
+	next = calloc(new->n_instances + 1, sizeof(*next));
+	cis = calloc(new->n_instances + 1, sizeof(*cis));
+	fresh = calloc(new->n_instances + 1, sizeof(*fresh));
+	if (!next || !cis || !fresh) {
+		err = -ENOMEM;
+		goto out;
 	}
-	/* What is not kept stops now (priority 0 if Master, VIPs go). */
-	for (j = 0; j < c->n_vrrp; j++)
-		if (c->vrrp[j]) {
-			act(c->vrrp[j], vrrp_fsm_stop(&c->vrrp[j]->fsm, now_us()));
-			inst_free(c, c->vrrp[j]);
+	/* What the new file keeps, in its order (NULL: an instance to make). */
+	for (i = 0; i < new->n_instances; i++) {
+		if (!on_this_if(c, &new->instances[i]))
+			continue;
+		cis[n] = &new->instances[i];
+		for (j = 0; j < c->n_vrrp && !next[n]; j++)
+			if (same_instance(c->vrrp[j]->ci, cis[n]))
+				next[n] = c->vrrp[j];
+		n++;
+	}
+	/*
+	 * What it does not keep stops now (priority 0 if Master, VIPs go),
+	 * one at a time with c->vrrp whole at every step: the state file
+	 * written on each change lists every instance in it.
+	 */
+	for (j = 0; j < c->n_vrrp;) {
+		in = c->vrrp[j];
+		for (k = 0; k < n && next[k] != in; k++)
+			;
+		if (k < n) {
+			j++;
+			continue;
 		}
-	free(c->vrrp);
+		act(in, vrrp_fsm_stop(&in->fsm, now_us()));
+		memmove(c->vrrp + j, c->vrrp + j + 1, (c->n_vrrp - j - 1) * sizeof(*c->vrrp));
+		c->n_vrrp--;
+		inst_free(c, in);
+	}
 	scripts_stop(c);
 	io_close(c);
-	c->vrrp = keep;
-	c->n_vrrp = n;
 	err = io_open(c);
 	err = err ?: scripts_start(c, new);
-	for (i = 0, j = 0; i < new->n_instances && !err; i++) {
-		const struct cfg_vrrp_instance *ci = &new->instances[i];
-
-		if (!on_this_if(c, ci))
+	/* New instances are made before they join c->vrrp (one that cannot
+	 * be made is left out); m <= k, so next[] is compacted in place. */
+	for (k = 0; k < n; k++) {
+		in = next[k];
+		if (!in && (err || !(in = inst_new(c, cis[k])))) {
+			err = err ?: -EINVAL;
 			continue;
-		if (!keep[j]) {
-			keep[j] = inst_new(c, ci);
-			if (!keep[j])
-				err = -EINVAL;
-			else
-				inst_start(keep[j]);
-		} else {
-			retarget(keep[j], ci);
-			act(keep[j], vrrp_fsm_set_priority(&keep[j]->fsm, now_us(), ci->priority));
 		}
-		j++;
+		fresh[m] = !next[k];
+		cis[m] = cis[k];
+		next[m++] = in;
+	}
+	free(c->vrrp);
+	c->vrrp = next;
+	c->n_vrrp = m;
+	next = NULL;
+	for (k = 0; k < m; k++) {
+		in = c->vrrp[k];
+		if (fresh[k]) {
+			inst_start(in);
+		} else {
+			retarget(in, cis[k]);
+			act(in, vrrp_fsm_set_priority(&in->fsm, now_us(), cis[k]->priority));
+		}
 	}
 	if (!err)
 		retrack(c);
+out:
+	free(next);
+	free(cis);
+	free(fresh);
 	return err;
 }
 
