@@ -6,7 +6,7 @@ set -eu
 PKGS="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 libnl-3-dev libnl-route-3-dev linux-libc-dev libc6-dev-i386 iproute2 ethtool iputils-ping
 perl python3 curl keepalived nginx-light libnginx-mod-stream haproxy wrk procps psmisc util-linux
-libclang-rt-14-dev"
+libclang-rt-14-dev nftables"
 
 missing=""
 for p in $PKGS; do

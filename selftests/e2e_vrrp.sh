@@ -272,7 +272,7 @@ http_through()
 # ---------------------------------------------------------------- setup
 
 need_root
-need_cmd ip curl ethtool timeout md5sum date "$PY"
+need_cmd ip curl ethtool timeout md5sum date nft "$PY"
 need_file "$LBCTL" "lbctl (make builds it)"
 
 T0=$SECONDS
@@ -716,6 +716,53 @@ test_vrrponly()
 	is "$(vip_holders "$VIP1" lb1 lb2)" lb1 "vrrp-only: $VIP1 still on lb1"
 }
 
+# ---------------------------------------------------------------- 6c. partition
+
+# VRRP cut between the nodes: both become MASTER, and lb2, the later one,
+# has the client's ARP entry. When the cut heals, lb2 steps down and the
+# client must be sent back to lb1, whichever node hears the other first:
+# lb2 advertises every second (VRRPv3 allows it), lb1 every 100 ms, so lb2
+# mostly hears lb1 before lb1 hears lb2.
+vrrp_cut() # add|del: lb2 neither sends nor hears VRRP (ARP still flows)
+{
+	if [ "$1" = add ]; then
+		ip netns exec "$(ns lb2)" nft -f - <<-EOF
+		table inet lbt_cut {
+			chain in { type filter hook input priority 0; ip protocol 112 drop; }
+			chain out { type filter hook output priority 0; ip protocol 112 drop; }
+		}
+		EOF
+	else
+		ip netns exec "$(ns lb2)" nft delete table inet lbt_cut
+	fi
+}
+test_partition()
+{
+	local k c2
+	c2=$(simple_conf lb2 100 1)
+	for k in 1 2 3; do
+		reset_nodes
+		start_pair "$CONF1" "$c2" "partition $k"
+		# the client knows the VIP (a gratuitous ARP only updates an
+		# entry, and not within a second of the last update)
+		nsx client ping -c 1 -W 2 -q "$VIP1" >/dev/null 2>&1
+		sleep 1
+		vrrp_cut add
+		ok $? "partition $k: VRRP dropped at lb2's eth0"
+		wait_until 8 states_are "lb1=MASTER lb2=MASTER"
+		ok $? "partition $k: both nodes MASTER" || diag "states: $(states_of "$LBS")"
+		wait_until 8 eval '[ "$(neigh_mac client '"$VIP1"')" = "$(mac_of lb2)" ]'
+		ok $? "partition $k: the client's ARP entry for $VIP1 is lb2's (its announcement came last)"
+		vrrp_cut del
+		wait_until 5 states_are "lb1=MASTER lb2=BACKUP"
+		ok $? "partition $k healed: lb1 MASTER, lb2 BACKUP" || diag "states: $(states_of "$LBS")"
+		wait_until 8 eval '[ "$(neigh_mac client '"$VIP1"')" = "$(mac_of lb1)" ]'
+		ok $? "partition $k healed: the client is sent back to lb1 ($(neigh_mac client "$VIP1"))" ||
+			{ show_node lb1; show_node lb2; }
+	done
+	http_through "$VIP1" lb1 "after the partition"
+}
+
 # ---------------------------------------------------------------- 7. forged adverts
 
 # On 1 s adverts, as nopreempt: what is tested is which adverts count, and a
@@ -813,7 +860,7 @@ test_slow()
 }
 
 # CASES: a subset, for debugging (sigkill and down follow election).
-for c in ${CASES:-election sigkill down reload busy nopreempt track dual vrrponly forged slow}; do
+for c in ${CASES:-election sigkill down reload busy nopreempt track dual vrrponly partition forged slow}; do
 	"test_$c"
 done
 reset_nodes

@@ -347,20 +347,28 @@ static void set_active(struct vrrp_inst *in, bool active)
 		ctl_vip_set_active(in->ctl, &cfg_inst_addr(in->ci, i)->addr, active);
 }
 
-static void become_master(struct vrrp_inst *in)
+/* Gratuitous ARPs / unsolicited NAs now and again garp_master_delay
+ * later: a neighbour that updated its entry less than a second ago (Linux's
+ * locktime) ignores the first burst, never the second. */
+static void announce_bursts(struct vrrp_inst *in)
 {
 	const struct cfg_vrrp_instance *ci = in->ci;
 
-	in->became_master++;
-	set_active(in, true);
-	ctl_update_attach(in->ctl);
-	set_addrs(in, true);
-	ctl_write_state(in->ctl);	/* the guardian must know these VIPs now */
 	announce(in, ci->garp_master_repeat);
 	if (ci->garp_master_delay_us)
 		ev_timer_arm(in->ctl->loop, in->t_garp, ci->garp_master_delay_us * 1000);
 	else if (ci->garp_master_refresh_us)
 		ev_timer_arm(in->ctl->loop, in->t_garp, ci->garp_master_refresh_us * 1000);
+}
+
+static void become_master(struct vrrp_inst *in)
+{
+	in->became_master++;
+	set_active(in, true);
+	ctl_update_attach(in->ctl);
+	set_addrs(in, true);
+	ctl_write_state(in->ctl);	/* the guardian must know these VIPs now */
+	announce_bursts(in);
 }
 
 static void leave_master(struct vrrp_inst *in)
@@ -771,8 +779,14 @@ static void handle_advert(struct ctl *c, const struct vrrp_ipinfo *ip, const uin
 	if (was_master && in->fsm.state == VRRP_MASTER && a.priority &&
 	    ev_now_ns() - in->last_reclaim_ns > 1000000000ull) {
 		in->last_reclaim_ns = ev_now_ns();
-		announce(in, in->ci->garp_master_repeat);
+		announce_bursts(in);
 	}
+	/* The other way round: we were master too (a partition healing) and
+	 * may have announced the VIP last. One advert at our own priority
+	 * makes the winner take the neighbours back as above; without it, a
+	 * winner that never heard us would leave clients sending to us. */
+	if (was_master && in->fsm.state == VRRP_BACKUP)
+		send_advert(in, vrrp_fsm_priority(&in->fsm));
 }
 
 static void on_rx4(struct evloop *loop, int fd, uint32_t events, void *arg)
