@@ -431,6 +431,33 @@ test_sigkill()
 	http_through "$VIP1" lb1 "after the crash and restart"
 }
 
+# ---------------------------------------------------------------- 2b. guardian
+
+# The guardian killed alone: the controller starts a new one, which does
+# the old one's job when the controller dies in turn.
+test_guardian()
+{
+	local pid gpid gpid2
+	reset_nodes
+	start_pair "$CONF1" "$CONF2" "guardian"
+	pid=$(controller_pid_of lb1)
+	gpid=$(pgrep -P "$pid" 2>/dev/null | head -n 1)
+	[ -n "$gpid" ] && kill -9 "$gpid"
+	ok $? "guardian: kill -9 of lb1's guardian ($gpid) alone"
+	wait_until 5 eval 'gpid2=$(pgrep -P '"$pid"' | head -n 1); [ -n "$gpid2" ] && [ "$gpid2" != '"$gpid"' ]'
+	ok $? "guardian: lb1's controller starts a new one (${gpid2:-none})" || show_node lb1
+	grep -q "the guardian .* is gone; starting a new one" "$(node_log lb1)"
+	ok $? "guardian: lb1's log says so"
+	lb_kill lb1
+	wait_until 5 eval "! has_addr lb1 $VIP1 && no_xdp_on lb1"
+	ok $? "guardian: kill -9 of lb1's controller: the new guardian removes $VIP1 and the program ($(xdp_report))"
+	wait_until 10 states_are "lb2=MASTER"
+	ok $? "guardian: lb2 takes over" || diag "states: $(states_of "$LBS")"
+	lb_up lb1 "$CONF1"
+	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"
+	ok $? "guardian: lb1 back up preempts again" || diag "states: $(states_of "$LBS")"
+}
+
 # ---------------------------------------------------------------- 3. graceful down
 
 test_down()
@@ -860,7 +887,7 @@ test_slow()
 }
 
 # CASES: a subset, for debugging (sigkill and down follow election).
-for c in ${CASES:-election sigkill down reload busy nopreempt track dual vrrponly partition forged slow}; do
+for c in ${CASES:-election sigkill guardian down reload busy nopreempt track dual vrrponly partition forged slow}; do
 	"test_$c"
 done
 reset_nodes

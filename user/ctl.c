@@ -283,6 +283,31 @@ static void on_netlink(struct evloop *loop, int fd, uint32_t events, void *arg)
 		neigh_refresh(c, true);
 }
 
+/*
+ * The guardian is what removes our VIPs if we die: without it, a crash
+ * would leave the VIP on the interface with no program behind it, and the
+ * kernel would reset every connection to it. If it is killed, a new one
+ * takes over (it reads the VIPs from the state file) and gets the link.
+ */
+static void on_guardian(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct ctl *c = arg;
+
+	ev_fd_del(loop, fd);
+	close(fd);
+	c->guardian_fd = -1;
+	if (c->stopping)
+		return;		/* it goes with us */
+	pr_err("%s: the guardian (which cleans up after a crash of this controller) "
+	       "is gone; starting a new one", c->ifname);
+	c->guardian_fd = guardian_start(&c->opts);
+	if (c->guardian_fd < 0)
+		return;
+	ev_fd_add(loop, c->guardian_fd, EPOLLRDHUP, on_guardian, c);
+	if (c->prog.link_fd >= 0 && guardian_hold(c->guardian_fd, c->prog.link_fd))
+		pr_warn("%s: the new guardian cannot hold the XDP link", c->ifname);
+}
+
 static const char *textfile_path(const struct ctl *c)
 {
 	if (c->opts.textfile)
@@ -527,6 +552,8 @@ static int setup(struct ctl *c)
 	if (!c->loop || !c->nlw || !c->t_periodic || !c->t_flush || !c->t_retrack)
 		return -ENOMEM;
 	err = ev_fd_add(c->loop, nl_watch_fd(c->nlw), EPOLLIN, on_netlink, c);
+	if (!err && c->guardian_fd >= 0)
+		err = ev_fd_add(c->loop, c->guardian_fd, EPOLLRDHUP, on_guardian, c);
 	err = err ?: ev_signal_add(c->loop, SIGTERM, on_signal, c);
 	err = err ?: ev_signal_add(c->loop, SIGINT, on_signal, c);
 	err = err ?: ev_signal_add(c->loop, SIGUSR1, on_signal, c);
