@@ -456,6 +456,19 @@ test_guardian()
 	lb_up lb1 "$CONF1"
 	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"
 	ok $? "guardian: lb1 back up preempts again" || diag "states: $(states_of "$LBS")"
+
+	# A controller stopped (or hung) keeps a state file that says MASTER:
+	# status must not pass it off as current.
+	pid=$(controller_pid_of lb1)
+	kill -STOP "$pid"
+	wait_until 10 eval '! lbctl_in lb1 status >/dev/null 2>&1'
+	ok $? "stopped: lbctl status on lb1 exits 1 once its controller ($pid) stops writing its state"
+	like "$(lbctl_in lb1 status 2>&1 >/dev/null)" "has not written its state for [0-9]+ s: stopped or hung" \
+		"stopped: ... and says why"
+	kill -CONT "$pid"
+	wait_until 10 eval 'states_are "lb1=MASTER lb2=BACKUP" && lbctl_in lb1 status >/dev/null 2>&1'
+	ok $? "stopped: once continued, lb1 is MASTER again and its status exits 0" ||
+		diag "states: $(states_of "$LBS")"
 }
 
 # ---------------------------------------------------------------- 3. graceful down

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -455,12 +456,27 @@ static bool json_file_is_object(const char *path)
 	return ch == '{';
 }
 
+#define STATE_STALE_S	3	/* the controller writes its state every second */
+
+/* Seconds since the controller last wrote its state (0 if none). */
+static int64_t state_age(const char *sdir)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/status.json", sdir);
+	if (stat(path, &st))
+		return 0;
+	return (int64_t)time(NULL) - (int64_t)st.st_mtime;
+}
+
 int do_status(struct ctx *c, int argc, char **argv)
 {
 	char ifname[IFNAMSIZ], sdir[256], path[300], mode[16], s[80], a[64], stale[256];
 	struct lb_maps m;
 	struct json j;
 	uint32_t id, b;
+	int64_t age;
 	bool ours;
 	pid_t pid;
 	int err, ifindex;
@@ -472,11 +488,14 @@ int do_status(struct ctx *c, int argc, char **argv)
 	state_dir(c, ifname, sdir, sizeof(sdir));
 	pid = controller_pid(sdir);
 	ours = xdp_state(ifname, mode, sizeof(mode));
+	age = pid > 0 ? state_age(sdir) : 0;
 	json_init(&j, stdout);
 	if (c->json) {
 		json_obj_open(&j, NULL);
 		json_str(&j, "interface", ifname);
 		json_bool(&j, "running", pid > 0);
+		json_bool(&j, "responding", pid > 0 && age <= STATE_STALE_S);
+		json_i64(&j, "state_age_s", age);
 		json_bool(&j, "xdp_attached", ours);
 		json_str(&j, "xdp_mode", mode);
 		snprintf(path, sizeof(path), "%s/status.json", sdir);
@@ -498,6 +517,12 @@ int do_status(struct ctx *c, int argc, char **argv)
 		if (pid > 0)
 			cat_file(path, stdout, false);
 	}
+	/* The state is rewritten every second: an old one is a controller
+	 * stopped or hung, whose MASTER may be a peer's too by now. */
+	if (age > STATE_STALE_S)
+		fprintf(stderr, "%s: warning: the controller (pid %d) has not written its state "
+			"for %lld s: stopped or hung? What it says is that old\n", c->prog, pid,
+			(long long)age);
 	/* A controller killed together with its guardian leaves its VIPs:
 	 * the node then answers the VIPs' clients itself, with resets. */
 	if (pid <= 0 && ctl_list_stale_vips(ifname, sdir, stale, sizeof(stale)))
@@ -555,5 +580,5 @@ int do_status(struct ctx *c, int argc, char **argv)
 	}
 	lb_maps_close(&m);
 	/* a monitor can probe with it */
-	return pid > 0 && strcmp(mode, "foreign") ? 0 : EXIT_RUNTIME;
+	return pid > 0 && age <= STATE_STALE_S && strcmp(mode, "foreign") ? 0 : EXIT_RUNTIME;
 }
