@@ -796,6 +796,8 @@ test_partition()
 		vrrp_cut del
 		wait_until 5 states_are "lb1=MASTER lb2=BACKUP"
 		ok $? "partition $k healed: lb1 MASTER, lb2 BACKUP" || diag "states: $(states_of "$LBS")"
+		grep -q "VI_1: master ${IP[lb1]} has priority 150, above our 100 .*: stepping down" "$(node_log lb2)"
+		ok $? "partition $k healed: lb2's log says why it stepped down"
 		wait_until 8 eval '[ "$(neigh_mac client '"$VIP1"')" = "$(mac_of lb1)" ]'
 		ok $? "partition $k healed: the client is sent back to lb1 ($(neigh_mac client "$VIP1"))" ||
 			{ show_node lb1; show_node lb2; }

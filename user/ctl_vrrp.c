@@ -785,8 +785,15 @@ static void handle_advert(struct ctl *c, const struct vrrp_ipinfo *ip, const uin
 	 * may have announced the VIP last. One advert at our own priority
 	 * makes the winner take the neighbours back as above; without it, a
 	 * winner that never heard us would leave clients sending to us. */
-	if (was_master && in->fsm.state == VRRP_BACKUP)
+	if (was_master && in->fsm.state == VRRP_BACKUP) {
+		char s[INET6_ADDRSTRLEN];
+
+		pr_info("vrrp %s: master %s has priority %u, above our %u (or equal, from a "
+			"higher address): stepping down", in->ci->name,
+			inet_ntop(ip->family, &ip->src, s, sizeof(s)) ?: "?", a.priority,
+			vrrp_fsm_priority(&in->fsm));
 		send_advert(in, vrrp_fsm_priority(&in->fsm));
+	}
 }
 
 static void on_rx4(struct evloop *loop, int fd, uint32_t events, void *arg)
