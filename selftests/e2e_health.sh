@@ -448,6 +448,8 @@ test_restart()
 	local pid out rc
 	set_health rs1 500
 	goes_down rs1 "restart: rs1 down before the restart"
+	lbctl_in lb vip add "$VIP" 8080 tcp >/dev/null 2>&1
+	ok $? "restart: a service from the CLI ($VIP:8080), not in the file"
 	pid=$(cat "${LB_RUNDIR[lb]}/eth0/pid" 2>/dev/null)
 	[ -n "$pid" ] && kill -TERM "$pid"
 	wait_until 10 eval "! kill -0 $pid 2>/dev/null"
@@ -457,6 +459,11 @@ test_restart()
 	is "$rc" 0 "restart: lbctl up again (the maps are reused)" || diag_lines "$out"
 	comes_up rs1 "restart: rs1, healed meanwhile"
 	traffic_check "restart: rs1 healed" - rs1 rs2 rs3
+	node_log | grep -q "service $VIP:8080/tcp is in the maps but not in $CONF .*: kept"
+	ok $? "restart: the log names the service the maps have and the file lacks" ||
+		diag_lines "$(node_log | grep -i 'service' | tail -5)"
+	lbctl_in lb vip del "$VIP" 8080 tcp >/dev/null 2>&1
+	ok $? "restart: lbctl vip del removes it"
 }
 
 # ---------------------------------------------------------------- run

@@ -22,12 +22,15 @@
 #     SIGKILL of the master, the backup takes over and its unsolicited NA
 #     moves the client's neighbour entry for VIP6 to its MAC; HTTP works
 #     through it.
+#  2b. the same over unicast from the nodes' global addresses (adverts from
+#     unicast_src_ip, not from the VIP once held; no split brain), and
+#     IPv6 health checks that pass on the node holding the VIP
 #  3. VRRPv3 over IPv4 at advert_int 0.01 (10 ms): 20 s idle without a
 #     false failover (became_master stays 1 on the master, 0 on the backup),
 #     then SIGKILL: the backup takes over in well under a second.
 #
 # IDLE_S (20) is the idle period of case 3; CASES="static vrrp6 fast" runs
-# those cases (default: static vrrp6; idle_vrrp_10ms.sh runs "fast" alone,
+# those cases (default: static vrrp6 unicast6; idle_vrrp_10ms.sh runs "fast" alone,
 # as it needs an idle machine).
 # Run as root: bash selftests/e2e_ipv6.sh (TAP), or through prove.
 
@@ -46,7 +49,7 @@ declare -A RS_IP6=([rs1]=${NET6}:11 [rs2]=${NET6}:12 [rs3]=${NET6}:13)
 LBS="lb1 lb2"
 IDLE_S=${IDLE_S:-20}
 N_REQ=${N_REQ:-300}
-CASES=${CASES:-static vrrp6}
+CASES=${CASES:-static vrrp6 unicast6}
 
 want()
 {
@@ -253,12 +256,14 @@ EOF
 
 # ---------------------------------------------------------------- configs
 
-# conf6 NODE PRIO ADV: one VRRPv3 instance VI6 (VRID 61) with VIP6, and
-# the IPv6 virtual server over the three real servers.
+# conf6 NODE PRIO ADV [PEER]: one VRRPv3 instance VI6 (VRID 61) with VIP6
+# (unicast to PEER from NODE's global address if given), and the IPv6
+# virtual server over the three real servers, TCP-checked: the checks must
+# not leave from the VIP the node holds.
 conf6()
 {
 	local f s
-	f=$(tmpdir)/$1-v6.conf
+	f=$(tmpdir)/$1-v6${4:+-uc}.conf
 	{
 		cat <<-EOF
 		global_defs {
@@ -271,11 +276,16 @@ conf6()
 		    virtual_router_id 61
 		    priority $2
 		    advert_int $3
+		EOF
+		[ -n "${4:-}" ] && printf '    unicast_src_ip %s\n    unicast_peer {\n        %s\n    }\n' \
+			"${IP6[$1]}" "${IP6[$4]}"
+		cat <<-EOF
 		    virtual_ipaddress {
 		        $VIP6/128 dev eth0
 		    }
 		}
 		virtual_server $VIP6 80 {
+		    delay_loop 1
 		    lb_algo mh
 		    lb_kind DR
 		    protocol TCP
@@ -283,6 +293,9 @@ conf6()
 		for s in rs1 rs2 rs3; do
 			echo "    real_server ${RS_IP6[$s]} 80 {"
 			echo "        weight 1"
+			echo "        TCP_CHECK {"
+			echo "            connect_timeout 1"
+			echo "        }"
 			echo "    }"
 		done
 		echo "}"
@@ -472,6 +485,34 @@ test_vrrp6()
 	ip -n "$(ns lb2)" addr del "$VIP6/128" dev eth0 2>/dev/null
 }
 
+# VRRPv3 over IPv6 unicast from the nodes' global addresses: the adverts
+# must leave from unicast_src_ip (not from the VIP, once held), with the
+# checksum made for it; one master, and its IPv6 checks still pass.
+test_unicast6()
+{
+	local d hold
+	lb_up lb2 "$(conf6 lb2 100 0.1 lb1)"
+	lb_up lb1 "$(conf6 lb1 150 0.1 lb2)"
+	wait_until 10 states_are "lb1=MASTER lb2=BACKUP"
+	ok $? "unicast6: election: lb1 MASTER, lb2 BACKUP" ||
+		{ diag "states: $(states_of "$LBS")"; show_node6 lb1; show_node6 lb2; }
+	hold=$(hold_for 2000 states_are "lb1=MASTER lb2=BACKUP")
+	ok $? "unicast6: ... and so for 2 s with $VIP6 held (no split brain)" ||
+		{ diag "$hold: $(states_of "$LBS")"; show_node6 lb2; }
+	is "$(vfield lb2 VI6 master)" "${IP6[lb1]}" "unicast6: lb2 hears lb1 from its unicast_src_ip"
+	d=$(vpy lb2 "sum(inst('VI6')['discarded'].values())")
+	is "$d" 0 "unicast6: lb2 discarded none of lb1's adverts" ||
+		diag "$(vpy lb2 "inst('VI6')['discarded']")"
+	wait_until 15 backends_up lb1 3
+	ok $? "unicast6: lb1, holding $VIP6, finds its IPv6 real servers up (checks not sent from the VIP)" ||
+		diag_lines "$(lbctl_in lb1 status 2>&1 | grep -i health)"
+	http6_ok "unicast6: through lb1" 30
+	lb_down lb2
+	lb_down lb1
+	ip -n "$(ns lb1)" addr del "$VIP6/128" dev eth0 2>/dev/null
+	ip -n "$(ns lb2)" addr del "$VIP6/128" dev eth0 2>/dev/null
+}
+
 # ---------------------------------------------------------------- 3. 10 ms adverts
 
 # wait_quiet SECS: until the CPUs are at least 85% idle over two seconds
@@ -589,6 +630,7 @@ test_fast()
 
 want static && test_static6
 want vrrp6 && test_vrrp6
+want unicast6 && test_unicast6
 want fast && test_fast
 note "took $((SECONDS - T0)) s"
 done_testing

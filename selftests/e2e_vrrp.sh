@@ -401,12 +401,14 @@ test_sigkill()
 	ok $? "hold: lbctl up on lb1, lb1 preempts back" ||
 		{ diag "states: $(states_of "$LBS")"; show_node lb1; }
 
-	# The guardian killed first as well: the VIP stays behind, and the
-	# next lbctl up must remove it before it can serve again.
+	# The guardian killed with the controller (`pkill -9 lbctl`; the
+	# controller stopped first, or it would start a new guardian): the VIP
+	# stays behind, and the next lbctl up must remove it before it can
+	# serve again.
 	pid=$(controller_pid_of lb1)
 	gpid=$(pgrep -P "$pid" 2>/dev/null | head -n 1)
-	[ -n "$gpid" ] && kill -9 "$gpid" && lb_kill lb1
-	ok $? "crash: kill -9 of lb1's guardian ($gpid), then of its controller"
+	[ -n "$gpid" ] && kill -STOP "$pid" && kill -9 "$gpid" && lb_kill lb1
+	ok $? "crash: kill -9 of lb1's guardian ($gpid) and its controller together"
 	wait_until 10 states_are "lb2=MASTER"
 	ok $? "crash: lb2 becomes MASTER" || { show_node lb2; return; }
 	has_addr lb1 "$VIP1"

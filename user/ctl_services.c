@@ -163,6 +163,32 @@ static int apply_vs(struct ctl *c, const struct cfg_virtual_server *old,
 	return 0;
 }
 
+/* Maps kept from an earlier run may hold services this file does not have
+ * (a file edited meanwhile, or `lbctl vip add`): kept, as keepalived keeps
+ * IPVS services it did not make, but said. */
+static void note_foreign_services(struct ctl *c, const struct cfg *cfg)
+{
+	struct lb_svc_key k;
+	char s[80];
+	uint32_t id;
+	int i;
+	bool known;
+
+	for (id = 0; id < c->maps.max_services; id++) {
+		if (!(c->maps.svc[id].flags & LB_SVC_F_USED))
+			continue;
+		for (i = 0, known = false; cfg && i < cfg->n_vs && !known; i++) {
+			ctl_vs_key(&cfg->vs[i], &k);
+			known = !memcmp(&k, &c->maps.svc[id].key, sizeof(k));
+		}
+		if (!known)
+			pr_warn("service %s is in the maps but not in %s (an earlier run's, or "
+				"added with lbctl vip add): kept; 'lbctl vip del' removes it",
+				svc_str(&c->maps.svc[id].key, s, sizeof(s)),
+				c->opts.config ? c->opts.config : "the config");
+	}
+}
+
 int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *new)
 {
 	struct lb_svc_key k;
@@ -172,6 +198,8 @@ int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *n
 	err = lb_maps_lock(&c->maps);
 	if (err)
 		return err;
+	if (!old && new)
+		note_foreign_services(c, new);
 	for (i = 0; old && i < old->n_vs; i++) {
 		if (find_vs(new, &old->vs[i]))
 			continue;

@@ -182,11 +182,18 @@ static int send4(struct vrrp_inst *in, const struct vrrp_advert *a, struct in_ad
 
 static int send6(struct vrrp_inst *in, const struct vrrp_advert *a, const struct in6_addr *dst)
 {
-	uint8_t msg[VRRP_MSG_MAX];
+	uint8_t msg[VRRP_MSG_MAX], cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))] = {};
 	struct vrrp_ipinfo info = { .family = AF_INET6, .ttl = VRRP_TTL };
 	struct sockaddr_in6 sin6 = {
 		.sin6_family = AF_INET6, .sin6_addr = *dst, .sin6_scope_id = in->ctl->ifindex,
 	};
+	struct iovec iov = { .iov_base = msg };
+	struct msghdr mh = {
+		.msg_name = &sin6, .msg_namelen = sizeof(sin6), .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct in6_pktinfo pi = { .ipi6_addr = in->primary.v6, .ipi6_ifindex = in->ctl->ifindex };
 	int len;
 
 	info.src = in->primary;
@@ -194,7 +201,15 @@ static int send6(struct vrrp_inst *in, const struct vrrp_advert *a, const struct
 	len = vrrp_encode(a, &info, VRRP_CKSUM_PSEUDO, msg, sizeof(msg));
 	if (len < 0)
 		return len;
-	if (sendto(in->ctl->vrrp_io->fd6, msg, len, 0, (struct sockaddr *)&sin6, sizeof(sin6)) < 0)
+	/* The source the checksum was made with, whatever the kernel would
+	 * pick (a VIP, once we hold one, or the link-local address for a
+	 * unicast_src_ip / mcast_src_ip that says otherwise). */
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	iov.iov_len = len;
+	if (sendmsg(in->ctl->vrrp_io->fd6, &mh, 0) < 0)
 		return -errno;
 	return 0;
 }
@@ -1065,8 +1080,8 @@ static bool on_this_if(const struct ctl *c, const struct cfg_vrrp_instance *ci)
 static int io_open(struct ctl *c)
 {
 	struct vrrp_io *io = calloc(1, sizeof(*io));
-	bool v4 = false, v6 = false, mc4 = false, mc6 = false;
-	int i, err = 0;
+	bool v4 = false, v6 = false, mc4 = false, mc6 = false, arp = false, nd = false;
+	int i, k, err = 0;
 
 	if (!io)
 		return -ENOMEM;
@@ -1084,18 +1099,28 @@ static int io_open(struct ctl *c)
 			v4 = true;
 			mc4 |= !ci->n_unicast_peers;
 		}
+		/* announcements go by the address's family, not the
+		 * instance's: virtual_ipaddress_excluded may mix them */
+		for (k = 0; k < cfg_inst_n_addrs(ci); k++) {
+			nd |= cfg_inst_addr(ci, k)->addr.family == AF_INET6;
+			arp |= cfg_inst_addr(ci, k)->addr.family == AF_INET;
+		}
 	}
 	if (v4) {
 		io->fd4 = open4(c, mc4);
-		io->arp_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
-		err = io->fd4 < 0 ? io->fd4 : io->arp_fd < 0 ? -errno : 0;
-		err = err ?: ev_fd_add(c->loop, io->fd4, EPOLLIN, on_rx4, c);
+		err = io->fd4 < 0 ? io->fd4 : ev_fd_add(c->loop, io->fd4, EPOLLIN, on_rx4, c);
 	}
 	if (!err && v6) {
 		io->fd6 = open6(c, mc6);
+		err = io->fd6 < 0 ? io->fd6 : ev_fd_add(c->loop, io->fd6, EPOLLIN, on_rx6, c);
+	}
+	if (!err && arp) {
+		io->arp_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
+		err = io->arp_fd < 0 ? -errno : 0;
+	}
+	if (!err && nd) {
 		io->nd_fd = open_nd(c);
-		err = io->fd6 < 0 ? io->fd6 : io->nd_fd < 0 ? io->nd_fd : 0;
-		err = err ?: ev_fd_add(c->loop, io->fd6, EPOLLIN, on_rx6, c);
+		err = io->nd_fd < 0 ? io->nd_fd : 0;
 	}
 	if (err)
 		pr_err("vrrp: cannot open sockets on %s: %s", c->ifname, strerror(-err));

@@ -121,10 +121,16 @@ int nl_addr_add(int ifindex, int family, const void *addr, int prefix, const cha
 		goto out;
 	if (label && *label)
 		rtnl_addr_set_label(a, label);
-	/* A VIP must not be used as a source by the node itself, nor
-	 * take part in DAD: it moves between nodes. */
-	if (family == LB_AF_INET6)
+	/* A VIP must not be used as a source by the node itself (its health
+	 * checks would come from the VIP, and the real server holding the VIP
+	 * too would answer itself): deprecated (preferred_lft 0, as keepalived
+	 * users write it), it still takes traffic but is never picked as a
+	 * source. Nor may it take part in DAD: it moves between nodes. */
+	if (family == LB_AF_INET6) {
 		rtnl_addr_set_flags(a, IFA_F_NODAD);
+		rtnl_addr_set_valid_lifetime(a, 0xffffffffu);
+		rtnl_addr_set_preferred_lifetime(a, 0);
+	}
 	err = nlerr(rtnl_addr_add(sk, a, 0));
 	if (err == -EEXIST)
 		err = 0;
