@@ -2266,8 +2266,9 @@ static int vsg_range(struct parser *p, const struct cfg_tok *t, struct cfg_addr 
 	errno = 0;
 	last = strtoul(dash + 1, &end, is6 ? 16 : 10);
 	if (errno || end == dash + 1 || *end || last > (is6 ? 0xffffu : 255u) || last < lo) {
-		err(p, t, "virtual_server_group range %s: '%s' is not a last %s from %lu%s up",
-		    t->text, dash + 1, is6 ? "16 bits (hex)" : "byte", lo, is6 ? " (hex)" : "");
+		err(p, t, is6 ? "virtual_server_group range %s: '%s' is not last 16 bits (hex) "
+		    "from %lx up to ffff" : "virtual_server_group range %s: '%s' is not a last "
+		    "byte from %lu up to 255", t->text, dash + 1, lo);
 		return 0;
 	}
 	if (last - lo + 1 > VSG_RANGE_MAX) {
