@@ -764,7 +764,7 @@ static const struct bad {
 	{ "bad-vsg-fwmark.conf", 3, "virtual_server_group G: fwmark entries are not supported: "
 	  "lbctl matches services by address and port" },
 	{ "bad-vsg-range.conf", 3, "virtual_server_group range 10.0.0.20-10: '10' is not a "
-	  "last byte from 20 up" },
+	  "last byte from 20 up to 255" },
 	{ "bad-vsg-empty.conf", 1, "virtual_server_group G has no VIP PORT entry" },
 	{ "bad-vsg-no-port.conf", 2, "virtual_server_group entry 10.0.0.10 needs a port (lbctl "
 	  "has no all-ports services)" },
