@@ -447,6 +447,18 @@ static void test_tcp_up(void)
 	run_for(200 * MS);
 	ASSERT_TRUE(r.n == 0 && chk_target_up(r.t), "TCP_CHECK non-alpha: up from the start, no callback");
 	rec_stop(&r);
+
+	/* a kick checks now, not at the next delay_loop (10 s here) */
+	k.delay_loop_us = 10000 * US_MS;
+	rec_start(&r, port, &k, 1, true, 0, 0);
+	run_for(200 * MS);
+	chk_target_status(r.t, &st);
+	ASSERT_EQ(st.checks_ok, 1, "TCP_CHECK delay_loop 10 s: one check in 200 ms");
+	chk_target_kick(r.t);
+	run_for(200 * MS);
+	chk_target_status(r.t, &st);
+	ASSERT_EQ(st.checks_ok, 2, "TCP_CHECK kicked: checked again at once");
+	rec_stop(&r);
 	ev_fd_del(loop, lfd);
 	close(lfd);
 }

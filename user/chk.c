@@ -561,6 +561,15 @@ const char *chk_target_name(const struct chk_target *t)
 	return t->name;
 }
 
+void chk_target_kick(struct chk_target *t)
+{
+	int i;
+
+	for (i = 0; i < t->n_checks; i++)
+		if (!t->checks[i].running)
+			ev_timer_arm(t->loop, t->checks[i].timer, 0);
+}
+
 void chk_target_status(const struct chk_target *t, struct chk_status *out)
 {
 	memset(out, 0, sizeof(*out));

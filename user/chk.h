@@ -58,6 +58,9 @@ struct chk_target *chk_target_new(struct evloop *loop, const struct cfg_addr *ad
  * process group) and forgets running scripts. Safe from the callback. */
 void chk_target_free(struct chk_target *t);
 bool chk_target_up(const struct chk_target *t);
+/* Check again now (each check not already in the middle of an attempt),
+ * not at the next delay_loop: what failed may have been our own link. */
+void chk_target_kick(struct chk_target *t);
 /* The "ADDR:PORT" (or "[ADDR6]:PORT") naming the target in messages. */
 const char *chk_target_name(const struct chk_target *t);
 

@@ -270,6 +270,15 @@ static void on_link(void *arg, int ifindex, const char *name, bool up)
 		c->link_up = up;
 		pr_info("%s: link %s", c->ifname, up ? "up" : "down");
 		ctl_update_attach(c);
+		/* Back on the link: the checks that failed and the MACs that
+		 * went while it was down say nothing of the servers. Learn
+		 * again now, before VRRP (waiting a Master_Down_Interval at
+		 * least) lets this node take the VIP back with servers whose
+		 * flows it would then move. */
+		if (up) {
+			neigh_refresh(c, true);
+			ctl_health_kick(c);
+		}
 	}
 	ctl_vrrp_link_event(c, ifindex, name, up);
 }

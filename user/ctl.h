@@ -112,6 +112,8 @@ void ctl_vrrp_quorum_changed(struct ctl *c);
 int ctl_health_start(struct ctl *c);
 void ctl_health_stop(struct ctl *c);
 int ctl_health_reload(struct ctl *c, const struct cfg *new);
+/* Every real server checked again now (the link came back). */
+void ctl_health_kick(struct ctl *c);
 /* Is the quorum of virtual server "VIP PORT" met? true if unknown. */
 bool ctl_health_quorum_ok(const struct ctl *c, const char *vs_spec);
 /* Are the quorums of every virtual server on this VIP met? */

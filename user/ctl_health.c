@@ -498,6 +498,14 @@ int ctl_health_reload(struct ctl *c, const struct cfg *new)
 	return 0;
 }
 
+void ctl_health_kick(struct ctl *c)
+{
+	int i;
+
+	for (i = 0; c->health && i < c->health->n; i++)
+		chk_target_kick(c->health->hc[i]->t);
+}
+
 bool ctl_health_quorum_ok(const struct ctl *c, const char *vs_spec)
 {
 	const struct health *h = c->health;
