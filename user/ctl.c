@@ -116,20 +116,33 @@ void ctl_update_attach(struct ctl *c)
  * serves the VIP, and attaching XDP makes some NIC drivers reset their
  * queues. Services may come from the CLI at any time: the tick looks.
  */
-static void look_for_services(struct ctl *c)
+static bool services_in_maps(const struct ctl *c)	/* maps locked */
 {
-	bool have = false;
 	uint32_t i;
 
-	if (lb_maps_lock(&c->maps))
-		return;
-	for (i = 0; i < c->maps.max_services && !have; i++)
-		have = c->maps.svc[i].flags & LB_SVC_F_USED;
-	lb_maps_unlock(&c->maps);
+	for (i = 0; i < c->maps.max_services; i++)
+		if (c->maps.svc[i].flags & LB_SVC_F_USED)
+			return true;
+	return false;
+}
+
+static void set_have_services(struct ctl *c, bool have)
+{
 	if (have != c->have_services) {
 		c->have_services = have;
 		ctl_update_attach(c);
 	}
+}
+
+static void look_for_services(struct ctl *c)
+{
+	bool have;
+
+	if (lb_maps_lock(&c->maps))
+		return;
+	have = services_in_maps(c);
+	lb_maps_unlock(&c->maps);
+	set_have_services(c, have);
 }
 
 static void flush_tables(struct ctl *c)
@@ -175,14 +188,18 @@ void ctl_vip_set_active(struct ctl *c, const struct cfg_addr *vip, bool active)
 
 /* Backends whose MAC is unknown get a resolution kick every tick; known
  * ones every NEIGH_REFRESH_TICKS, so that a replaced server that never
- * sends a gratuitous ARP is found once the kernel's entry goes stale. */
+ * sends a gratuitous ARP is found once the kernel's entry goes stale. The
+ * same pass over the maps sees whether the CLI added or removed the
+ * services (see look_for_services). */
 static void neigh_refresh(struct ctl *c, bool all)
 {
 	struct nl_neigh_addr *todo;
 	uint32_t n = 0, i;
+	bool have;
 
 	if (lb_maps_lock(&c->maps))
 		return;
+	have = services_in_maps(c);
 	todo = calloc(c->maps.max_backends, sizeof(*todo));
 	for (i = 0; todo && i < c->maps.max_backends; i++) {
 		const struct lb_backend *b = &c->maps.be[i];
@@ -194,6 +211,7 @@ static void neigh_refresh(struct ctl *c, bool all)
 		n++;
 	}
 	lb_maps_unlock(&c->maps);
+	set_have_services(c, have);
 	/* a few unknown MACs every tick: a get each, not a table dump */
 	if (all)
 		nl_neigh_refresh(c->ifindex, todo, n);
@@ -365,7 +383,6 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 			 c->cfg->global.textfile_interval_us / 1000000 : 5;
 
 	ticks++;
-	look_for_services(c);
 	neigh_refresh(c, ticks % NEIGH_REFRESH_TICKS == 0);
 	if (c->xdp_busy && c->prog.link_fd < 0 && !lb_xdp_hook_taken(c->ifindex))
 		set_xdp_busy(c, false);

@@ -147,7 +147,9 @@ static void sorry_sync(struct ctl *c)
 	ctl_maps_changed(c);
 }
 
-static void update_quorum(struct ctl *c)
+/* sync: set every service's sorry-only flag even if no quorum changed
+ * (a (re)build: a flag may be left from an earlier run or config). */
+static void update_quorum(struct ctl *c, bool sync)
 {
 	struct health *h = c->health;
 	bool changed = false;
@@ -169,10 +171,10 @@ static void update_quorum(struct ctl *c)
 			vs->sorry_addr.family && !ok ? cfg_addr_str(&vs->sorry_addr, s, sizeof(s)) : "");
 		run_script(c, ok ? &vs->quorum_up : &vs->quorum_down, "quorum script");
 	}
-	if (changed) {
+	if (changed || sync)
 		sorry_sync(c);
+	if (changed)
 		ctl_vrrp_quorum_changed(c);
-	}
 }
 
 static bool inhibits(const struct cfg_virtual_server *vs, const struct cfg_real_server *rs)
@@ -243,7 +245,7 @@ static void on_state(struct chk_target *t, bool up, int weight, void *arg)
 	e->weight = weight >= 0 ? weight : (int)e->rs->weight;
 	apply(e);
 	run_script(e->ctl, up ? &e->rs->notify_up : &e->rs->notify_down, "notify script");
-	update_quorum(e->ctl);
+	update_quorum(e->ctl, false);
 }
 
 static int start_one(struct ctl *c, struct hc *e, bool start_up)
@@ -465,8 +467,7 @@ int ctl_health_start(struct ctl *c)
 	if (!c->health)
 		return -EINVAL;
 	apply_marked(c, c->health);
-	update_quorum(c);
-	sorry_sync(c);
+	update_quorum(c, true);
 	return 0;
 }
 
@@ -493,8 +494,7 @@ int ctl_health_reload(struct ctl *c, const struct cfg *new)
 	health_free(c->health);
 	c->health = h;
 	apply_marked(c, h);
-	update_quorum(c);
-	sorry_sync(c);
+	update_quorum(c, true);
 	return 0;
 }
 

@@ -1360,7 +1360,7 @@ bool ctl_vrrp_wants_xdp(const struct ctl *c)
 	int i;
 
 	for (i = 0; i < c->n_vrrp; i++)
-		if (c->vrrp[i] && (c->vrrp[i]->fsm.state == VRRP_MASTER || c->vrrp[i]->ready))
+		if (c->vrrp[i]->fsm.state == VRRP_MASTER || c->vrrp[i]->ready)
 			return true;
 	return false;
 }
@@ -1374,7 +1374,7 @@ int ctl_vrrp_vip_state(const struct ctl *c, const struct cfg_addr *vip)
 		    cfg_inst_owns(&c->cfg->instances[i], vip))
 			state = 0;
 	for (i = 0; i < c->n_vrrp; i++)
-		if (c->vrrp[i] && cfg_inst_owns(c->vrrp[i]->ci, vip) &&
+		if (cfg_inst_owns(c->vrrp[i]->ci, vip) &&
 		    c->vrrp[i]->fsm.state == VRRP_MASTER)
 			return 1;
 	return state;

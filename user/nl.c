@@ -245,6 +245,13 @@ static bool neigh_usable(int state)
 			NUD_PERMANENT | NUD_NOARP);
 }
 
+/* An operator's entry (`nud permanent`, or NOARP): never probed, since
+ * NTF_USE would turn it into an ordinary one. */
+static bool neigh_static(int state)
+{
+	return state & (NUD_PERMANENT | NUD_NOARP);
+}
+
 int nl_on_link(int ifindex, int family, const void *addr, char *why, size_t len)
 {
 	const uint8_t *b = addr;
@@ -391,8 +398,8 @@ int nl_neigh_resolve(int ifindex, int family, const void *addr)
 	struct nl_sock *sk;
 	int err, state = neigh_state(ifindex, family, addr);
 
-	if (state >= 0 && (state & (NUD_PERMANENT | NUD_NOARP)))
-		return 0;	/* an operator's entry: see nl_neigh_refresh */
+	if (state >= 0 && neigh_static(state))
+		return 0;
 	sk = sock_open();
 	if (!sk)
 		return -ENOMEM;
@@ -415,7 +422,7 @@ int nl_neigh_refresh(int ifindex, const struct nl_neigh_addr *a, int n)
 	for (i = 0; i < n; i++) {
 		struct rtnl_neigh *e = cache ? neigh_find(cache, ifindex, a[i].family, a[i].addr) :
 					       NULL;
-		bool is_static = e && (rtnl_neigh_get_state(e) & (NUD_PERMANENT | NUD_NOARP));
+		bool is_static = e && neigh_static(rtnl_neigh_get_state(e));
 
 		if (e)
 			rtnl_neigh_put(e);
