@@ -95,9 +95,16 @@ $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(BUILD)/liblb.a $
 # and ends with its summary.
 PAR_RULES := --rules='par=build/selftests/*' --rules='par=selftests/e2e_*' --rules='par=fuzz/*'
 
+# A failed shell test leaves its digest in FAILLOG (selftests/lib.sh), and
+# it is printed last, where a CI log's tail shows it.
+FAILLOG := $(BUILD)/test-failures.log
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)prove -j2 $(PAR_RULES) --exec '' $(TEST_BINS) $(TEST_SH) fuzz/run.sh $(TEST_IDLE)
+	$(Q)rm -f $(FAILLOG)
+	$(Q)LB_TEST_FAILLOG=$(abspath $(FAILLOG)) prove -j2 $(PAR_RULES) --exec '' \
+		$(TEST_BINS) $(TEST_SH) fuzz/run.sh $(TEST_IDLE) || \
+		{ [ ! -s $(FAILLOG) ] || { echo "Failures:"; cut -c1-400 $(FAILLOG); }; exit 1; }
 
 unit: all
 	$(Q)prove --exec '' $(TEST_BINS)

@@ -61,6 +61,11 @@ T_PIDS=()		# background processes to kill at exit
 T_NETNS=()		# namespaces to delete at exit
 T_MOUNTS=()		# bpffs mounts to unmount at exit
 T_TMP=			# per-run temp dir
+# A failure's digest for the end of `make test` (CI shows only the tail of
+# a run): the failed test, the diagnostics just before it and a few after.
+T_FAILLOG=${LB_TEST_FAILLOG:-}
+T_RECENT=()		# the last diag lines, for the digest
+T_AFTER=0		# diag lines still to add to the digest after a failure
 # Per node: its bpffs and run dir (balancers), its IPv4 address (all).
 declare -A LB_BPFFS=() LB_RUNDIR=() NODE_IP=()
 
@@ -85,6 +90,14 @@ ok()
 	fi
 	echo "not ok $T_N - $*"
 	T_FAILED=$((T_FAILED + 1))
+	if [ -n "$T_FAILLOG" ]; then
+		{
+			echo "== ${0##*/}: not ok $T_N - $*"
+			[ ${#T_RECENT[@]} -gt 0 ] && printf '%s\n' "${T_RECENT[@]}"
+		} >>"$T_FAILLOG"
+		T_RECENT=()
+		T_AFTER=12
+	fi
 	return 1
 }
 
@@ -126,6 +139,14 @@ like()
 diag()
 {
 	echo "# $*" >&2
+	[ -n "$T_FAILLOG" ] || return 0
+	if [ "$T_AFTER" -gt 0 ]; then
+		echo "# $*" >>"$T_FAILLOG"
+		T_AFTER=$((T_AFTER - 1))
+	else
+		T_RECENT+=("# $*")
+		[ ${#T_RECENT[@]} -le 6 ] || T_RECENT=("${T_RECENT[@]:1}")
+	fi
 }
 
 # diag_lines TEXT: one diag per line of TEXT.
