@@ -83,11 +83,20 @@ static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
 
 /* slack: how far last_seen may lag the flow's last packet (a granule for
  * flow entries, refreshed lazily; 0 for affinity ones, refreshed always),
- * so that nothing expires before timeout seconds of silence. */
+ * so that nothing expires before timeout seconds of silence. A flow whose
+ * client has sent FIN lives LB_CONN_FIN_TIMEOUT_S past its last packet at
+ * most: left for the service's timeout (by default until evicted), it
+ * would catch the next connection from the same client port on a node
+ * that does not see that connection's SYN (a backup, until a failover),
+ * and send it to the server the closed one had under the old server set. */
 static __always_inline bool conn_expired(const struct lb_service *svc,
 					 const struct lb_conn *c, __u64 now, __u64 slack)
 {
-	return svc->timeout_s && now - c->last_seen_ns > svc->timeout_s * NS_PER_SEC + slack;
+	__u64 t = svc->timeout_s;
+
+	if ((c->flags & LB_CONN_F_FIN) && (!t || t > LB_CONN_FIN_TIMEOUT_S))
+		t = LB_CONN_FIN_TIMEOUT_S;
+	return t && now - c->last_seen_ns > t * NS_PER_SEC + slack;
 }
 
 static __always_inline __u32 maglev_pick(const struct lb_service *svc, __u32 svc_id,
@@ -199,8 +208,13 @@ static __always_inline bool conn_admit(struct lb_global_stats *g, const struct p
 
 /* The backend a handshake in progress was given, if it can still serve
  * this service: its SYN retransmissions and its ACK follow the SYN even
- * when the Maglev table changed meanwhile. */
-static __always_inline __u32 handshake_backend(const struct pkt *p, __u32 svc_id)
+ * when the Maglev table changed meanwhile. The hold ends at the ACK (the
+ * flow is then in conntrack) or LB_HANDSHAKE_TIMEOUT_S after the SYN: an
+ * entry left by a handshake that never completed must not place a later
+ * connection from the same port, least of all on a node that sees only
+ * its mid-stream packets after a failover (it would send them to a server
+ * that never had the connection). */
+static __always_inline __u32 handshake_backend(const struct pkt *p, __u32 svc_id, __u64 now)
 {
 	struct lb_service *osvc;
 	struct lb_backend *be;
@@ -210,7 +224,7 @@ static __always_inline __u32 handshake_backend(const struct pkt *p, __u32 svc_id
 	if (p->flow.proto != IPPROTO_TCP || p->kind == PKT_ICMP_ERR)
 		return LB_BACKEND_NONE;
 	h = bpf_map_lookup_elem(&handshakes, &p->flow);
-	if (!h)
+	if (!h || now - h->last_seen_ns > LB_HANDSHAKE_TIMEOUT_S * NS_PER_SEC)
 		return LB_BACKEND_NONE;
 	be = conn_backend(h, &osvc, &owner);
 	if (!be || owner != svc_id)
@@ -355,8 +369,12 @@ int xdp_lb(struct xdp_md *ctx)
 			} else if (sorry_outlived(svc, svc_id, be, &p.flow)) {
 				g->conn_resteer++;
 			} else {
-				if (now - c->last_seen_ns > LAST_SEEN_GRANULE)
+				if (p.fin && !(c->flags & LB_CONN_F_FIN)) {
+					c->flags |= LB_CONN_F_FIN;
 					c->last_seen_ns = now;
+				} else if (now - c->last_seen_ns > LAST_SEEN_GRANULE) {
+					c->last_seen_ns = now;
+				}
 				goto established;
 			}
 		} else {
@@ -395,7 +413,7 @@ int xdp_lb(struct xdp_md *ctx)
 		}
 	}
 
-	held = !affinity && !reused ? handshake_backend(&p, svc_id) : LB_BACKEND_NONE;
+	held = !affinity && !reused ? handshake_backend(&p, svc_id, now) : LB_BACKEND_NONE;
 	bid = held != LB_BACKEND_NONE ? held : maglev_pick(svc, svc_id, &p.flow);
 	be = bpf_map_lookup_elem(&backends, &bid);
 	/* The table may name a backend that went away a moment ago, before
@@ -421,14 +439,20 @@ int xdp_lb(struct xdp_md *ctx)
 		reused->backend_id = bid;
 		reused->backend_gen = be->gen;
 		reused->last_seen_ns = now;
+		reused->flags = 0;
 	} else {
 		nc.backend_id = bid;
 		nc.backend_gen = be->gen;
 		nc.last_seen_ns = now;
-		if (conn_admit(g, &p, now))
+		nc.flags = p.fin && !affinity ? LB_CONN_F_FIN : 0;
+		nc.pad = 0;
+		if (conn_admit(g, &p, now)) {
 			new_flow = !bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
-		else if (p.syn && !affinity && held == LB_BACKEND_NONE)
+			if (held != LB_BACKEND_NONE)
+				bpf_map_delete_elem(&handshakes, &p.flow);
+		} else if (p.syn && !affinity && held == LB_BACKEND_NONE) {
 			bpf_map_update_elem(&handshakes, &p.flow, &nc, BPF_ANY);
+		}
 	}
 	if (p.kind == PKT_FRAG_FIRST) {
 		g->fragments++;

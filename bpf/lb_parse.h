@@ -50,6 +50,7 @@ struct pkt {
 	__u8 kind;
 	__u8 syn;		/* TCP SYN without ACK: a handshake's first packet */
 	__u8 rst;		/* TCP RST: the client ends the connection */
+	__u8 fin;		/* TCP FIN: the client has no more to send */
 };
 
 /* TCP needs its whole header (data offset included), UDP its 8 bytes and
@@ -70,6 +71,7 @@ static __always_inline int parse_ports(void *l4, void *data_end, void *l3_end,
 		p->flow.dport = th->dest;
 		p->syn = th->syn && !th->ack;
 		p->rst = th->rst;
+		p->fin = th->fin;
 		return PARSE_OK;
 	}
 	if (proto == IPPROTO_UDP) {

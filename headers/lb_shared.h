@@ -18,6 +18,8 @@
 #define LB_FRAG_MAX		8192
 #define LB_HANDSHAKE_MAX	65536	/* TCP handshakes between SYN and ACK */
 #define LB_CONN_RATE		250000	/* new conntrack entries per CPU per second */
+#define LB_CONN_FIN_TIMEOUT_S	10	/* idle life of a flow after the client's FIN */
+#define LB_HANDSHAKE_TIMEOUT_S	10	/* a SYN's hold on its server, at most */
 #define LB_MAGLEV_SIZE		65537	/* prime; settable per service */
 #define LB_MAGLEV_SIZE_MAX	1000003	/* largest accepted table size */
 
@@ -101,10 +103,14 @@ struct lb_flow {
 	__u16 pad;
 };
 
+#define LB_CONN_F_FIN		(1u << 0)	/* the client has sent FIN */
+
 struct lb_conn {
 	__u32 backend_id;
 	__u32 backend_gen;	/* must match lb_backend.gen or the entry is stale */
 	__u64 last_seen_ns;	/* bpf_ktime_get_coarse_ns(), ~1 s resolution */
+	__u32 flags;		/* LB_CONN_F_* */
+	__u32 pad;
 };
 
 /* fragments: first fragment's ports by datagram id, so that the rest of
@@ -168,7 +174,7 @@ _Static_assert(sizeof(struct lb_backend) == 40, "lb_backend");
 _Static_assert(sizeof(struct lb_vip_key) == 20, "lb_vip_key");
 _Static_assert(sizeof(struct lb_vip) == 8, "lb_vip");
 _Static_assert(sizeof(struct lb_flow) == 40, "lb_flow");
-_Static_assert(sizeof(struct lb_conn) == 16, "lb_conn");
+_Static_assert(sizeof(struct lb_conn) == 24, "lb_conn");
 _Static_assert(sizeof(struct lb_frag_key) == 40, "lb_frag_key");
 _Static_assert(sizeof(struct lb_frag) == 8, "lb_frag");
 _Static_assert(sizeof(struct lb_global_stats) == 19 * 8, "lb_global_stats");

@@ -38,11 +38,12 @@
 #  7. a connection from a source port that an earlier (closed) connection
 #     used while the server set was different survives a failover: both
 #     nodes have the same tables again, so lb2 must send it where Maglev
-#     (and lb1) does.
+#     (and lb1) does; the earlier connection closed with a reset, then
+#     (port-reuse-fin) with FIN, 12-13 s before the failover.
 #
 # Knobs (environment): CASES (which cases, in order; default all:
 # "sigkill link-node link-bridge stall rs-kill changes restart-down
-# restart-term port-reuse"), HA_KEEP (a directory to copy node logs and traffic
+# restart-term port-reuse port-reuse-fin"), HA_KEEP (a directory to copy node logs and traffic
 # records into at the end), ADV (advert_int, default 0.1 s), SLACK_MS (allowed
 # on top of Master_Down_Interval for new connections to resume, default
 # 300), SURVIVE_PCT (default 90), PREEMPT_MS (what a preemption back may
@@ -62,7 +63,7 @@ HA_VIP=$VIP
 declare -A RS_IP=([rs1]=$NET.11 [rs2]=$NET.12 [rs3]=$NET.13 [rs4]=$NET.14)
 LBS="lb1 lb2"
 PER=4				# long-lived connections per real server
-ALL_CASES="sigkill link-node link-bridge stall rs-kill changes restart-down restart-term port-reuse"
+ALL_CASES="sigkill link-node link-bridge stall rs-kill changes restart-down restart-term port-reuse port-reuse-fin"
 CASES=${CASES:-$ALL_CASES}
 
 need_root
@@ -498,6 +499,9 @@ case_restart()
 	check "$what: lbctl up on lb1 again" up lb1
 	ms=$(ha_wait_ms 10000 settled)
 	ok $? "$what: lb1 preempts back in $ms ms; exactly one owner: $(ha_owners $LBS)" || ha_show $LBS
+	wait_until 5 ha_same_backends lb1 lb2
+	ok $? "$what: the restarted lb1 has lb2's backends, weights and states (the same Maglev table)" ||
+		diag_lines "$(ha_backends lb1; echo ---; ha_backends lb2)"
 	traffic_for 1
 	traffic_stop
 
@@ -515,12 +519,13 @@ case_restart()
 
 # ---------------------------------------------------------------- 7. port reuse
 
-# once SPORT: one request from the client through the VIP from source port
-# SPORT, closed with a reset (so the 5-tuple is free again at once); prints
-# the server that answered.
+# once SPORT [--fin]: one request from the client through the VIP from
+# source port SPORT, closed with a reset, or with --fin by the server and
+# then the client's FIN (either way the 5-tuple is free again at once);
+# prints the server that answered.
 once()
 {
-	nsx client "$PY" "$TRAFFIC_PY" once --sport "$1" "$VIP" 80
+	nsx client "$PY" "$TRAFFIC_PY" once --sport "$@" "$VIP" 80
 }
 
 # stop_lb1: kill -TERM lb1's controller (a clean stop that keeps its maps)
@@ -533,9 +538,16 @@ stop_lb1()
 		wait_until 5 ha_owner_is lb2 $LBS
 }
 
+# case_port_reuse rst|fin: how the earlier connection through lb2 closes.
+# A reset removes lb2's entry at once; after a FIN it lives
+# LB_CONN_FIN_TIMEOUT_S (10 s) more, and the failover comes after that.
+# Left in place, the entry would send the new connection to the old
+# server, which holds the old one in TIME_WAIT and answers with bare ACKs:
+# a hang, not a reset.
 case_port_reuse()
 {
-	local sport=61234 x y t_fail what="port reuse"
+	local how=$1 sport=61234 x y w t_fail t_closed left why what="port reuse" fin=
+	[ "$how" = fin ] && sport=61236 what="port reuse after FIN" fin=--fin
 	wait_until 10 settled || ha_show $LBS
 	# An earlier connection with the same 5-tuple went through lb2 while
 	# the server lb1 chose for it was drained; since then both nodes have
@@ -544,18 +556,26 @@ case_port_reuse()
 	ok $? "$what: a connection from source port $sport through lb1 is answered by '$x'"
 	stop_lb1
 	ok $? "$what: kill -TERM of lb1's controller; lb2 takes over" || ha_show $LBS
+	w=$(ha_be_field lb2 "${RS_IP[$x]}" weight)
 	check "$what: drain $x (weight 0) on both nodes" on_both backend set $VIP 80 tcp "${RS_IP[$x]}" weight 0
-	y=$(once $sport)
+	y=$(once $sport $fin)
 	[ -n "$y" ] && [ "$y" != "$x" ]
 	ok $? "$what: with $x drained, the same 5-tuple through lb2 goes to another server ('$y')"
-	check "$what: $x back to weight 1 on both nodes" on_both backend set $VIP 80 tcp "${RS_IP[$x]}" weight 1
+	t_closed=$SECONDS
+	# Its weight as the file has it: a restarted lb1 builds from the file.
+	check "$what: $x back to weight $w on both nodes" on_both backend set $VIP 80 tcp "${RS_IP[$x]}" weight "$w"
 	check "$what: lbctl up on lb1 again" up lb1
-	wait_until 10 settled
-	ok $? "$what: lb1 MASTER again; both nodes have the same servers and weights" || ha_show $LBS
+	wait_until 10 eval 'settled && ha_same_backends lb1 lb2'
+	ok $? "$what: lb1 MASTER again; both nodes have the same servers and weights" ||
+		{ ha_show $LBS; diag_lines "$(ha_backends lb1; echo ---; ha_backends lb2)"; }
 	# A new long-lived connection from the same source port, then a failover.
 	traffic_start c6 -n 1 --sport $sport ||
 		{ ok 1 "$what: a long-lived connection from port $sport"; return; }
 	traffic_for 0.5
+	# 10 s after the FIN, plus the ~1 s granule of last-seen times, plus
+	# the second SECONDS may lose
+	left=$((t_closed + 13 - SECONDS))
+	[ -z "$fin" ] || [ "$left" -le 0 ] || sleep "$left"
 	diag "$what: before the failover, lb1's connection table sends the flow from port $sport to" \
 		"$(ha_conn_to lb1 $sport), lb2's to $(ha_conn_to lb2 $sport) (rs: ${RS_IP[$x]} $x, ${RS_IP[$y]} $y)"
 	t_fail=$(ha_now)
@@ -568,8 +588,10 @@ case_port_reuse()
 	traffic_stop
 	traffic_report --mark "$t_fail"
 	traffic_diag "$what"
+	[ "$how" = rst ] && why="removed the old connection's entry at its reset" ||
+		why="let the old connection's entry expire 10 s after its FIN"
 	[ "$LONG_N" = 1 ] && [ "$LONG_BROKEN" = 0 ]
-	ok $? "$what: a new connection from a reused source port survives the failover (lb2 removed the old connection's entry at its reset, so it follows Maglev like lb1)"
+	ok $? "$what: a new connection from a reused source port survives the failover (lb2 $why, so it follows Maglev like lb1)"
 }
 
 for c in $CASES; do
@@ -586,7 +608,8 @@ for c in $CASES; do
 	changes) case_changes ;;
 	restart-down) case_restart down ;;
 	restart-term) case_restart term ;;
-	port-reuse) case_port_reuse ;;
+	port-reuse) case_port_reuse rst ;;
+	port-reuse-fin) case_port_reuse fin ;;
 	*) bail "unknown case '$c' in CASES" ;;
 	esac
 	# Something failed: what the nodes logged meanwhile, for the report.

@@ -127,6 +127,21 @@ ha_status()
 	lbctl_in "$1" status -j 2>/dev/null
 }
 
+# ha_counters NODE: the data plane's counters on NODE that can explain a
+# lost packet (drops, passes, re-steered or expired flows), those not zero.
+ha_counters()
+{
+	lbctl_in "$1" stats -j eth0 2>/dev/null | "$PY" -c '
+import json, sys
+try:
+    g = json.load(sys.stdin)["global"]
+except Exception:
+    sys.exit(print("no counters"))
+print(" ".join("%s=%d" % (k, v) for k, v in g.items()
+               if v and k.startswith(("drop_", "pass_", "conn_resteer", "conn_expired",
+                                      "conn_rate"))) or "none")'
+}
+
 # ha_vstate NODE: the state of the first VRRP instance, or "-".
 ha_vstate()
 {
@@ -160,6 +175,28 @@ for b in rows:
         print(b.get(sys.argv[2], "-")); break
 else:
     print("-")' "$2" "$3"
+}
+
+# ha_backends NODE: each backend's address, weight and state, one per line
+# (what the Maglev table is built from).
+ha_backends()
+{
+	lbctl_in "$1" backend list -j 2>/dev/null | "$PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    sys.exit(1)
+rows = d if isinstance(d, list) else d.get("backends", [])
+for b in sorted(rows, key=lambda b: (b.get("vip"), b.get("port"), b.get("backend"))):
+    print(b.get("vip"), b.get("port"), b.get("backend"), b.get("weight"), b.get("state"))'
+}
+
+# ha_same_backends NODE1 NODE2: the same backends, weights and states.
+ha_same_backends()
+{
+	local a b
+	a=$(ha_backends "$1") && b=$(ha_backends "$2") && [ -n "$a" ] && [ "$a" = "$b" ]
 }
 
 # ha_be_is NODE ADDR FIELD VALUE
@@ -415,8 +452,9 @@ traffic_diag()
 	diag "$1: fresh connections $FRESH_N, failed $FRESH_FAIL ($FRESH_ERRORS), longest outage ${GAP_MS} ms (generator idle at most ${IDLE_MS} ms); " \
 		"long-lived $LONG_N, survived $LONG_OK, broken $LONG_BROKEN (per server total/broken: $LONG_SERVERS), " \
 		"slowest answer ${LONG_MAX_STALL_MS} ms"
-	local e
+	local e n
 	if [ -n "$LONG_ERRORS" ]; then
 		while IFS= read -r e; do diag "  broken: $e"; done <<<"${LONG_ERRORS//; /$'\n'}"
+		for n in $LBS; do diag "  $n's counters: $(ha_counters "$n")"; done
 	fi
 }

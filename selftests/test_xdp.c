@@ -47,6 +47,7 @@
 
 #include "pkt.h"		/* before the lb headers: netinet/in.h first */
 #include "lb_shared.h"
+#include "lb.skel.h"
 #include "lb_hash.h"
 #include "lb_loader.h"
 #include "lb_maps.h"
@@ -574,21 +575,29 @@ static int send_next(int svc, const char *src, uint16_t sport, size_t counter, s
 	return r->be;
 }
 
+/* The flow's entry (sport 0: an affinity one); false if there is none. */
+static bool conn_get(int svc, const char *src, uint16_t sport, struct lb_flow *k,
+		     struct lb_conn *c)
+{
+	struct svc_ref *v = &svcs[svc];
+
+	memset(k, 0, sizeof(*k));
+	pkt_addr(v->af, src, k->src);
+	pkt_addr(v->af, v->vip, k->dst);
+	k->sport = htons(sport);
+	k->dport = htons(v->port);
+	k->proto = v->proto;
+	k->family = (__u8)lbaf(v->af);
+	return !bpf_map_lookup_elem(v->n->maps.fd[LB_M_CONNTRACK], k, c);
+}
+
 /* Whether the connection table holds the flow (sport 0: an affinity entry). */
 static bool conn_has(int svc, const char *src, uint16_t sport)
 {
-	struct svc_ref *v = &svcs[svc];
 	struct lb_flow k;
 	struct lb_conn c;
 
-	memset(&k, 0, sizeof(k));
-	pkt_addr(v->af, src, k.src);
-	pkt_addr(v->af, v->vip, k.dst);
-	k.sport = htons(sport);
-	k.dport = htons(v->port);
-	k.proto = v->proto;
-	k.family = (__u8)lbaf(v->af);
-	return !bpf_map_lookup_elem(v->n->maps.fd[LB_M_CONNTRACK], &k, &c);
+	return conn_get(svc, src, sport, &k, &c);
 }
 
 /* Opens a flow the way a client does: SYN then ACK for TCP (the program
@@ -1525,6 +1534,66 @@ static void test_sticky(void)
  * handshake table, so a retransmitted SYN and the ACK follow it even when
  * the new table names another server (which would answer with a reset);
  * a handshake whose server went away meanwhile is placed afresh. */
+/* How many of N flows from SRC, ports SPORT.., have a handshake entry. */
+static int handshakes_left(int svc, const char *src, uint16_t sport, int n)
+{
+	int fd = bpf_map__fd(node_a.prog.skel->maps.handshakes), i, left = 0;
+	struct lb_flow k;
+	struct lb_conn c;
+
+	for (i = 0; i < n; i++) {
+		conn_get(svc, src, (uint16_t)(sport + i), &k, &c);
+		left += !bpf_map_lookup_elem(fd, &k, &c);
+	}
+	return left;
+}
+
+/* Plants a handshake entry for the flow from CL:SPORT, SECS old, naming a
+ * backend of svc that the table does not pick for it; returns that one. */
+static int plant_handshake(int svc, const char *cl, uint16_t sport, unsigned int secs)
+{
+	int fd = bpf_map__fd(node_a.prog.skel->maps.handshakes), b;
+	struct timespec ts;
+	struct lb_flow k;
+	struct lb_conn c = { 0 };
+
+	for (b = 0; b < n_bes; b++)
+		if (bes[b].svc == svc && bes[b].id != table_pick(svc, cl, sport, false) &&
+		    node_a.maps.be[bes[b].id].flags & LB_BE_F_USED)
+			break;
+	if (b == n_bes)
+		bail("plant_handshake: no second backend");
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	conn_get(svc, cl, sport, &k, &c);
+	c.backend_id = bes[b].id;
+	c.backend_gen = node_a.maps.be[bes[b].id].gen;
+	c.last_seen_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec -
+			 secs * 1000000000ull;
+	c.flags = 0;
+	if (bpf_map_update_elem(fd, &k, &c, BPF_ANY))
+		bail("handshakes update: %s", strerror(errno));
+	return b;
+}
+
+/* A handshake entry holds its server for LB_HANDSHAKE_TIMEOUT_S at most: one
+ * left by a handshake that never completed must not place a later
+ * connection's packets from the same port (after a failover a node sees
+ * those mid-stream, with no entry of its own). */
+static void test_handshake_age(int svc)
+{
+	const char *cl = "192.0.2.18";
+	struct shot r;
+	int b, held;
+
+	held = plant_handshake(svc, cl, 20500, 2);
+	ASSERT_EQ(send_next(svc, cl, 20500, F(conn_miss), &r), held,
+		  "handshake: an ACK 2 s after its SYN follows the SYN's server");
+	plant_handshake(svc, cl, 20501, LB_HANDSHAKE_TIMEOUT_S + 1);
+	b = send_next(svc, cl, 20501, F(conn_miss), &r);
+	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 20501, false),
+		    "handshake: a handshake entry older than 10 s places nothing (the table does)");
+}
+
 static void test_handshake(void)
 {
 	int be[4], got[STICKY_FLOWS], i, svc, bad = 0, moved = 0, gone = 0;
@@ -1558,6 +1627,8 @@ static void test_handshake(void)
 	}
 	ASSERT_EQ(bad, 0, "handshake: SYN retransmissions and ACKs after the table change "
 		  "follow the SYN's backend");
+	ASSERT_EQ(handshakes_left(svc, "192.0.2.16", 20000, STICKY_FLOWS), 0,
+		  "handshake: at the ACK the flow enters conntrack and its handshake entry goes");
 	/* The SYN's server removed before the ACK: the ACK goes to a live one. */
 	for (i = 0; i < STICKY_FLOWS; i++) {
 		s = flow_spec(svc, "192.0.2.17", (uint16_t)(20000 + i));
@@ -1577,6 +1648,7 @@ static void test_handshake(void)
 	tap_diag("  %d handshakes were on the removed backend", gone);
 	ASSERT_TRUE(gone > 0 && !bad, "handshake: the SYN's backend removed -> its ACK goes to "
 		    "a live backend, the others' to their SYN's");
+	test_handshake_age(svc);
 }
 
 /* A client's reset forwards to the flow's server and removes the entry:
@@ -2017,6 +2089,95 @@ static void test_expiry(void)
 		ASSERT_TRUE(!bpf_map_lookup_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c) &&
 			    b >= 0 && c.backend_id == bes[b].id, name);
 	}
+}
+
+/* Sends one TCP packet of a flow with FLAGS; the backend index or -1. */
+static int send_flags(int svc, const char *src, uint16_t sport, uint8_t flags, struct shot *r)
+{
+	struct pkt_spec s = flow_spec(svc, src, sport);
+
+	s.tcp_flags = flags;
+	fire(svcs[svc].n, &s, r);
+	if (shot_problem(r, XDP_TX, NO_COUNTER, svc))
+		return -1;
+	return r->be;
+}
+
+/* A client's FIN: the flow keeps its server while it lives, but expires
+ * LB_CONN_FIN_TIMEOUT_S after its last packet even in a service without
+ * a timeout, so that it cannot catch a later connection from the port. */
+static void test_fin(void)
+{
+	const char *cl = "192.0.2.24";
+	int be[3], b, other, svc, aff;
+	struct timespec ts;
+	struct lb_flow key;
+	struct lb_conn c;
+	struct shot r;
+	__u64 now;
+
+	svc = svc_add(&node_a, 4, "10.0.0.24", 80, IPPROTO_TCP, 0, 0, 0);
+	for (b = 0; b < 3; b++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "10.24.0.%d", b + 1);
+		be[b] = be_add(svc, buf, 1, LB_BE_F_UP, true);
+	}
+	b = establish(svc, cl, 24000, &r);
+	if (b < 0) {
+		tap_ok(false, "fin: flow established");
+		tap_diag("  %s", why);
+		return;
+	}
+	other = be[0] == b ? be[1] : be[0];
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	conn_get(svc, cl, 24000, &key, &c);
+
+	/* An entry naming another server shows who decides. */
+	c.backend_id = bes[other].id;
+	c.backend_gen = node_a.maps.be[bes[other].id].gen;
+	c.last_seen_ns = now - 1000ull * 1000000000ull;
+	c.flags = 0;
+	if (bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY))
+		bail("conntrack update: %s", strerror(errno));
+	ASSERT_EQ(send_next(svc, cl, 24000, F(conn_hit), &r), other,
+		  "fin: without a FIN, a flow idle 1000 s is kept (service timeout 0)");
+	ASSERT_EQ(send_flags(svc, cl, 24000, 0x11, &r), other,
+		  "fin: the client's FIN+ACK goes where the flow is");
+	ASSERT_TRUE(conn_get(svc, cl, 24000, &key, &c) && (c.flags & LB_CONN_F_FIN) &&
+		    c.backend_id == bes[other].id, "fin: ... and marks its entry");
+
+	c.last_seen_ns = now - (LB_CONN_FIN_TIMEOUT_S - 1) * 1000000000ull;
+	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	ASSERT_EQ(send_next(svc, cl, 24000, F(conn_hit), &r), other,
+		  "fin: after the FIN, a flow idle 9 s keeps its server (the server may still send)");
+
+	c.last_seen_ns = now - (LB_CONN_FIN_TIMEOUT_S + 2) * 1000000000ull;
+	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	b = send_next(svc, cl, 24000, F(conn_expired), &r);
+	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24000, false),
+		    "fin: idle 12 s after the FIN: expired, placed by the table again (conn_expired)");
+
+	c.flags = LB_CONN_F_FIN;
+	c.last_seen_ns = now;
+	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	send_flow(svc, cl, 24000, &r);
+	ASSERT_TRUE(conn_get(svc, cl, 24000, &key, &c) && !(c.flags & LB_CONN_F_FIN),
+		    "fin: a SYN from the port (a new connection) clears the mark");
+
+	b = send_flags(svc, cl, 24001, 0x11, &r);
+	ASSERT_TRUE(b >= 0 && conn_get(svc, cl, 24001, &key, &c) && (c.flags & LB_CONN_F_FIN),
+		    "fin: a FIN of an untracked flow (a closing connection after a failover) "
+		    "is remembered as closing");
+
+	aff = svc_add(&node_a, 4, "10.0.0.24", 81, IPPROTO_TCP, LB_SVC_F_AFFINITY, 300, 0);
+	be_add(aff, "10.24.1.1", 1, LB_BE_F_UP, true);
+	be_add(aff, "10.24.1.2", 1, LB_BE_F_UP, true);
+	b = establish(aff, cl, 24002, &r);
+	ASSERT_TRUE(b >= 0 && send_flags(aff, cl, 24002, 0x11, &r) == b &&
+		    conn_get(aff, cl, 0, &key, &c) && !(c.flags & LB_CONN_F_FIN),
+		    "fin: one connection's FIN leaves its client's affinity entry alone");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2496,6 +2657,7 @@ int main(void)
 	test_no_mac();
 	test_lifecycle();
 	test_expiry();
+	test_fin();
 	/* 13 */
 	test_affinity();
 	/* 14 */

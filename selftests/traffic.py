@@ -114,14 +114,22 @@ def close_rst(s):
 
 def once(a):
     """One request on a new connection (from --sport if given), closed with
-    a reset; prints the server that answered. Status 1 on failure."""
+    a reset, or with --fin as HTTP/1.1 "Connection: close" ends it: the
+    server closes first, the client's FIN follows (and the client keeps no
+    TIME_WAIT, so the port is free again at once). Prints the server that
+    answered. Status 1 on failure."""
     try:
         s = connect(a.host, a.port, a.timeout, a.sport)
         try:
-            s.sendall(REQ_KA)
-            print(read_response(s, time.time() + a.timeout))
+            deadline = time.time() + a.timeout
+            s.sendall(REQ_CLOSE if a.fin else REQ_KA)
+            print(read_response(s, deadline))
+            while a.fin:
+                s.settimeout(max(deadline - time.time(), 0.01))
+                if not s.recv(4096):
+                    break
         finally:
-            close_rst(s)
+            s.close() if a.fin else close_rst(s)
     except (OSError, ValueError) as e:
         print(err_text(e), file=sys.stderr)
         sys.exit(1)
@@ -436,6 +444,7 @@ def main():
     o.add_argument("port", nargs="?", type=int, default=80)
     o.add_argument("--sport", type=int, default=0)
     o.add_argument("--timeout", type=float, default=2.0)
+    o.add_argument("--fin", action="store_true")
     p = sub.add_parser("report")
     p.add_argument("file")
     p.add_argument("--mark", type=float, default=None)

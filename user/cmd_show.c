@@ -56,7 +56,7 @@ static struct conn_count *count_conns(struct lb_maps *m)
 			if (v->backend_id >= m->max_backends ||
 			    m->be[v->backend_id].gen != v->backend_gen)
 				continue;
-			if (now - v->last_seen_ns < ACTIVE_WINDOW_NS)
+			if (now - v->last_seen_ns < ACTIVE_WINDOW_NS && !(v->flags & LB_CONN_F_FIN))
 				cc[v->backend_id].active++;
 			else
 				cc[v->backend_id].inactive++;
