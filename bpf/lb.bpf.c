@@ -84,18 +84,19 @@ static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
 /* slack: how far last_seen may lag the flow's last packet (a granule for
  * flow entries, refreshed lazily; 0 for affinity ones, refreshed always),
  * so that nothing expires before timeout seconds of silence. A flow whose
- * client has sent FIN lives LB_CONN_FIN_TIMEOUT_S past its last packet at
- * most: left for the service's timeout (by default until evicted), it
+ * client has sent FIN lives the service's fin_timeout_s (by default
+ * LB_CONN_FIN_TIMEOUT_S) past its last packet at most: left for the
+ * service's timeout (by default until evicted), it
  * would catch the next connection from the same client port on a node
  * that does not see that connection's SYN (a backup, until a failover),
  * and send it to the server the closed one had under the old server set. */
 static __always_inline bool conn_expired(const struct lb_service *svc,
 					 const struct lb_conn *c, __u64 now, __u64 slack)
 {
-	__u64 t = svc->timeout_s;
+	__u64 t = svc->timeout_s, fin = svc->fin_timeout_s ?: LB_CONN_FIN_TIMEOUT_S;
 
-	if ((c->flags & LB_CONN_F_FIN) && (!t || t > LB_CONN_FIN_TIMEOUT_S))
-		t = LB_CONN_FIN_TIMEOUT_S;
+	if ((c->flags & LB_CONN_F_FIN) && (!t || t > fin))
+		t = fin;
 	return t && now - c->last_seen_ns > t * NS_PER_SEC + slack;
 }
 

@@ -18,7 +18,8 @@
 #define LB_FRAG_MAX		8192
 #define LB_HANDSHAKE_MAX	65536	/* TCP handshakes between SYN and ACK */
 #define LB_CONN_RATE		250000	/* new conntrack entries per CPU per second */
-#define LB_CONN_FIN_TIMEOUT_S	10	/* idle life of a flow after the client's FIN */
+#define LB_CONN_FIN_TIMEOUT_S	10	/* idle life of a flow after the client's FIN,
+					 * unless the service says (lvs_timeouts tcpfin) */
 #define LB_HANDSHAKE_TIMEOUT_S	10	/* a SYN's hold on its server, at most */
 #define LB_MAGLEV_SIZE		65537	/* prime; settable per service */
 #define LB_MAGLEV_SIZE_MAX	1000003	/* largest accepted table size */
@@ -63,6 +64,7 @@ struct lb_service {
 	__u32 flags;		/* LB_SVC_F_* */
 	__u32 table_size;	/* entries in this service's Maglev table */
 	__u32 timeout_s;	/* idle timeout of its flows, 0 = until evicted */
+	__u32 fin_timeout_s;	/* ... after the client's FIN, 0 = LB_CONN_FIN_TIMEOUT_S */
 	__u32 gen;		/* bumped each time the slot is reused */
 	struct lb_svc_key key;	/* copy of the key, for listings */
 };
@@ -169,7 +171,7 @@ struct lb_counters {
 
 _Static_assert(sizeof(struct lb_svc_key) == 20, "lb_svc_key");
 _Static_assert(sizeof(struct lb_svc_ref) == 4, "lb_svc_ref");
-_Static_assert(sizeof(struct lb_service) == 36, "lb_service");
+_Static_assert(sizeof(struct lb_service) == 40, "lb_service");
 _Static_assert(sizeof(struct lb_backend) == 40, "lb_backend");
 _Static_assert(sizeof(struct lb_vip_key) == 20, "lb_vip_key");
 _Static_assert(sizeof(struct lb_vip) == 8, "lb_vip");

@@ -116,6 +116,7 @@ write_conf()
 		echo "! written by e2e_config.sh"
 		echo "global_defs {"
 		echo "    router_id lbt-config"
+		[ -z "${GLOBAL_EXTRA:-}" ] || echo "    $GLOBAL_EXTRA"
 		echo "}"
 		for spec in "$@"; do
 			# shellcheck disable=SC2046
@@ -136,6 +137,14 @@ write_conf()
 services()
 {
 	jq_status "'\n'.join(sorted('%s:%s/%s active=%s %s' % (s['vip'], s['port'], s['proto'], s['active'], ' '.join(sorted('%s=%s/%s' % (b['backend'], b['state'], b['weight']) for b in s['backends']))) for s in d['services']))"
+}
+
+# timeouts PORT: TIMEOUTS="timeout_s fin_timeout_s" of $VIP:PORT/tcp in
+# `lbctl vip list -j`.
+timeouts()
+{
+	TIMEOUTS=$(lbctl_in lb vip list -j 2>/dev/null |
+		jpy "' '.join('%d %d' % (s['timeout_s'], s['fin_timeout_s']) for s in d if s['vip'] == '$VIP' and s['port'] == $1)")
 }
 
 # listed PORT ADDR: `lbctl backend list -j` lists ADDR in $VIP:PORT.
@@ -346,7 +355,8 @@ test_reload_add()
 		tr0[$s]=$(health_of 80 "$a" transitions)
 	done
 
-	write_conf "$CONF" "" 80:rs1,rs2,rs3,rs4 8080:rs1,rs2,rs3
+	timeouts 80; is "$TIMEOUTS" "0 10" "vip list -j: VIP:80's flows have no idle timeout, 10 s after a FIN (defaults)"
+	GLOBAL_EXTRA="lvs_timeouts tcp 900 tcpfin 30" write_conf "$CONF" "" 80:rs1,rs2,rs3,rs4 8080:rs1,rs2,rs3
 	reload_wait
 	ok $? "lbctl reload (add rs4 and VIP:8080) exits 0" || diag "$RELOAD_OUT"
 	grep -q 'reload: done' <<<"$RELOAD_LOG"
@@ -363,6 +373,8 @@ test_reload_add()
 		show_state
 	[ "$(jq_status "[s['active'] for s in d['services'] if s['vip'] == '$VIP' and s['port'] == 8080]")" = "[True]" ]
 	ok $? "status -j: the new service VIP:8080 is active" || show_state
+	timeouts 80; is "$TIMEOUTS" "900 30" "reload with lvs_timeouts tcp 900 tcpfin 30: VIP:80's flow timeouts follow"
+	timeouts 8080; is "$TIMEOUTS" "900 30" "... and the new VIP:8080's"
 
 	# Right after the reload: the old backends' counters went on from where
 	# they were (a reset would start them from zero) and so did health.

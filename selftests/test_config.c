@@ -401,6 +401,8 @@ static void test_full_global(const struct cfg *c)
 	ASSERT_EQ(g->conn_max, 262144, "full: lbctl_conn_max");
 	ASSERT_EQ(g->max_services, 64, "full: lbctl_max_services");
 	ASSERT_EQ(g->max_backends, 1024, "full: lbctl_max_backends");
+	ASSERT_TRUE(g->lvs_tcp_s == 900 && g->lvs_tcpfin_s == 30 && g->lvs_udp_s == 300,
+		    "full: lvs_timeouts tcpfin 30 tcp 900 udp 300 (any order)");
 }
 
 static void test_full_vrrp(const struct cfg *c)
@@ -954,6 +956,31 @@ static void test_commands_checked(void)
 
 /* One address cannot be a service's backend twice: as a real server and
  * as its sorry server it would silently be one of the two. */
+static void test_lvs_timeouts(void)
+{
+	static const struct { const char *line, *msg; } cases[] = {
+		{ "lvs_timeouts tcp 900 fin 3", "lvs_timeouts: 'fin' is not tcp, tcpfin or udp" },
+		{ "lvs_timeouts tcp 900 udp", "lvs_timeouts: udp needs a number of seconds" },
+		{ "lvs_timeouts tcpfin -1", "lvs_timeouts tcpfin -1 out of range 0-2678400" },
+		{ "lvs_timeouts udp 5m", "lvs_timeouts udp '5m' is not a number" },
+	};
+	char text[128], name[160];
+	struct run r;
+	size_t i;
+
+	r = load_text("lvs-t.conf", "global_defs {\n lvs_timeouts udp 60\n}\n");
+	ASSERT_TRUE(r.ret == 0 && r.cfg->global.lvs_udp_s == 60 && !r.cfg->global.lvs_tcp_s &&
+		    !r.cfg->global.lvs_tcpfin_s, "lvs_timeouts udp 60: the others stay 0 (defaults)");
+	run_free(&r);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "global_defs {\n %s\n}\n", cases[i].line);
+		r = load_text("lvs-t.conf", text);
+		snprintf(name, sizeof(name), "'%s': %s", cases[i].line, cases[i].msg);
+		ASSERT_TRUE(r.ret == -EINVAL && has_msg(&r, "lvs-t.conf", 2, cases[i].msg), name);
+		run_free(&r);
+	}
+}
+
 static void test_sorry_is_rs(void)
 {
 	struct run r;
@@ -1244,6 +1271,7 @@ int main(void)
 	test_vs_off_vrrp();
 	test_commands_checked();
 	test_sorry_is_rs();
+	test_lvs_timeouts();
 	test_dup_tracking();
 	test_vs_group();
 	test_quoting();

@@ -2108,6 +2108,7 @@ static int send_flags(int svc, const char *src, uint16_t sport, uint8_t flags, s
  * a timeout, so that it cannot catch a later connection from the port. */
 static void test_fin(void)
 {
+	const struct lb_svc_opts tcpfin3 = { .fin_timeout_s = 3 };	/* lvs_timeouts tcpfin 3 */
 	const char *cl = "192.0.2.24";
 	int be[3], b, other, svc, aff;
 	struct timespec ts;
@@ -2170,6 +2171,21 @@ static void test_fin(void)
 	ASSERT_TRUE(b >= 0 && conn_get(svc, cl, 24001, &key, &c) && (c.flags & LB_CONN_F_FIN),
 		    "fin: a FIN of an untracked flow (a closing connection after a failover) "
 		    "is remembered as closing");
+
+	if (lb_svc_set_opts(&node_a.maps, svcs[svc].id, &tcpfin3))
+		bail("lb_svc_set_opts");
+	send_flow(svc, cl, 24003, &r);
+	send_flags(svc, cl, 24003, 0x11, &r);
+	conn_get(svc, cl, 24003, &key, &c);
+	c.backend_id = bes[other].id;
+	c.backend_gen = node_a.maps.be[bes[other].id].gen;
+	c.last_seen_ns = now - 5 * 1000000000ull;
+	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	b = send_next(svc, cl, 24003, F(conn_expired), &r);
+	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24003, false) &&
+		    c.flags == LB_CONN_F_FIN,
+		    "fin: the service's fin_timeout_s (lvs_timeouts tcpfin 3): idle 5 s after the "
+		    "FIN -> expired");
 
 	aff = svc_add(&node_a, 4, "10.0.0.24", 81, IPPROTO_TCP, LB_SVC_F_AFFINITY, 300, 0);
 	be_add(aff, "10.24.1.1", 1, LB_BE_F_UP, true);

@@ -198,6 +198,10 @@ struct cfg_global {
 					 * per second, default LB_CONN_RATE, 0 = no limit */
 	uint32_t max_services;		/* lbctl_max_services, default LB_MAX_SERVICES */
 	uint32_t max_backends;		/* lbctl_max_backends, default LB_MAX_BACKENDS */
+	/* lvs_timeouts tcp N tcpfin N udp N: idle timeouts of flows (0 = until
+	 * evicted, lbctl's default) and of TCP flows after the client's FIN
+	 * (0 = LB_CONN_FIN_TIMEOUT_S) */
+	uint32_t lvs_tcp_s, lvs_tcpfin_s, lvs_udp_s;
 };
 
 struct cfg {

@@ -683,6 +683,37 @@ static void h_min_garp(struct parser *p, const struct stmt *st, void *obj)
 	}
 }
 
+/* lvs_timeouts [tcp N] [tcpfin N] [udp N], in any order, as keepalived */
+static void h_lvs_timeouts(struct parser *p, const struct stmt *st, void *obj)
+{
+	static const char *const names[] = { "tcp", "tcpfin", "udp" };
+	struct cfg_global *g = obj;
+	uint32_t *vals[] = { &g->lvs_tcp_s, &g->lvs_tcpfin_s, &g->lvs_udp_s };
+	char what[32];
+	long long v;
+	int i, k;
+
+	for (i = 0; i < st->nargs; i += 2) {
+		for (k = 0; k < 3 && strcmp(st->arg[i].text, names[k]); k++)
+			;
+		if (k == 3) {
+			err(p, &st->arg[i], "lvs_timeouts: '%s' is not tcp, tcpfin or udp",
+			    st->arg[i].text);
+			return;
+		}
+		if (i + 1 == st->nargs) {
+			err(p, &st->arg[i], "lvs_timeouts: %s needs a number of seconds",
+			    names[k]);
+			return;
+		}
+		snprintf(what, sizeof(what), "lvs_timeouts %s", names[k]);
+		/* keepalived's bound: 31 days */
+		if (!get_int(p, &st->arg[i + 1], what, 0, 31 * 86400, &v))
+			return;
+		*vals[k] = (uint32_t)v;
+	}
+}
+
 #define G struct cfg_global
 static const struct kw global_kw[] = {
 	STR("router_id", G, router_id),
@@ -809,7 +840,7 @@ static const struct kw global_kw[] = {
 	IGNORE("lvs_id", N_IPVS),
 	IGNORE("lvs_flush", N_IPVS),
 	IGNORE("lvs_flush_on_stop", N_IPVS),
-	IGNORE("lvs_timeouts", N_IPVS),
+	FN("lvs_timeouts", h_lvs_timeouts, 2, 6),
 	IGNORE("lvs_sync_daemon", N_IPVS),
 	IGNORE("lvs_netlink_cmd_rcv_bufs", N_IPVS),
 	IGNORE("lvs_netlink_cmd_rcv_bufs_force", N_IPVS),

@@ -23,7 +23,10 @@ void ctl_vs_key(const struct cfg_virtual_server *vs, struct lb_svc_key *k)
 	lb_svc_key_make(k, lb_family(&vs->vip), vs->vip.bytes, vs->port, vs->proto);
 }
 
-static void vs_opts(const struct cfg_virtual_server *vs, struct lb_svc_opts *o)
+/* global_defs' lvs_timeouts are IPVS's idle timeouts of connections: here
+ * those of flows (persistence_timeout, when set, is that of clients). */
+static void vs_opts(const struct cfg_global *g, const struct cfg_virtual_server *vs,
+		    struct lb_svc_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	if (vs->sched == SCHED_SH)
@@ -31,7 +34,10 @@ static void vs_opts(const struct cfg_virtual_server *vs, struct lb_svc_opts *o)
 	if (vs->persistence_timeout_s) {
 		o->flags |= LB_SVC_F_AFFINITY;
 		o->timeout_s = vs->persistence_timeout_s;
+	} else {
+		o->timeout_s = vs->proto == IPPROTO_UDP ? g->lvs_udp_s : g->lvs_tcp_s;
 	}
+	o->fin_timeout_s = g->lvs_tcpfin_s;
 	o->table_size = vs->table_size;
 }
 
@@ -109,8 +115,8 @@ static int add_backend(struct ctl *c, uint32_t svc_id, const struct cfg_addr *a,
 	return 0;
 }
 
-static int apply_vs(struct ctl *c, const struct cfg_virtual_server *old,
-		    const struct cfg_virtual_server *vs)
+static int apply_vs(struct ctl *c, const struct cfg_global *g,
+		    const struct cfg_virtual_server *old, const struct cfg_virtual_server *vs)
 {
 	struct lb_svc_key k;
 	struct lb_svc_opts o;
@@ -119,7 +125,7 @@ static int apply_vs(struct ctl *c, const struct cfg_virtual_server *old,
 	int i, err, state;
 
 	ctl_vs_key(vs, &k);
-	vs_opts(vs, &o);
+	vs_opts(g, vs, &o);
 	if (lb_svc_find(&c->maps, &k, &id)) {
 		state = ctl_vrrp_vip_state(c, &vs->vip);
 		err = lb_svc_add(&c->maps, &k, &o, state != 0, &id);
@@ -208,7 +214,7 @@ int ctl_apply_services(struct ctl *c, const struct cfg *old, const struct cfg *n
 			lb_svc_del(&c->maps, id);
 	}
 	for (i = 0; new && i < new->n_vs && !err; i++)
-		err = apply_vs(c, find_vs(old, &new->vs[i]), &new->vs[i]);
+		err = apply_vs(c, &new->global, find_vs(old, &new->vs[i]), &new->vs[i]);
 	/* Maps reused from a previous run may say active where VRRP now
 	 * says otherwise: VRRP's word is the current one. */
 	for (i = 0; new && i < new->n_vs && !err; i++) {

@@ -277,6 +277,7 @@ int lb_svc_set_opts(struct lb_maps *m, uint32_t id, const struct lb_svc_opts *o)
 	s->flags = (s->flags & (LB_SVC_F_USED | LB_SVC_F_ACTIVE | LB_SVC_F_SORRY_ONLY)) |
 		   (o ? o->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) : 0);
 	s->timeout_s = o ? o->timeout_s : 0;
+	s->fin_timeout_s = o ? o->fin_timeout_s : 0;
 	/* A smaller table is published first, a larger one after the size:
 	 * either way a lookup never indexes past the table it sees. */
 	if (size == old_size)
@@ -346,6 +347,7 @@ int lb_svc_add(struct lb_maps *m, const struct lb_svc_key *k,
 			 (o ? o->flags & (LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY) : 0),
 		.table_size = size,
 		.timeout_s = o ? o->timeout_s : 0,
+		.fin_timeout_s = o ? o->fin_timeout_s : 0,
 		.gen = m->svc[id].gen + 1,
 		.key = *k,
 	};

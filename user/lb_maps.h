@@ -41,6 +41,7 @@ struct lb_maps {
 struct lb_svc_opts {
 	uint32_t flags;			/* LB_SVC_F_HASH_SRC | LB_SVC_F_AFFINITY */
 	uint32_t timeout_s;		/* idle timeout of flows / affinity */
+	uint32_t fin_timeout_s;		/* ... after the client's FIN, 0 = default */
 	uint32_t table_size;		/* 0 = LB_MAGLEV_SIZE */
 };
 
