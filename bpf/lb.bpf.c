@@ -86,10 +86,10 @@ static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
  * so that nothing expires before timeout seconds of silence. A flow whose
  * client has sent FIN lives the service's fin_timeout_s (by default
  * LB_CONN_FIN_TIMEOUT_S) past its last packet at most: left for the
- * service's timeout (by default until evicted), it
- * would catch the next connection from the same client port on a node
- * that does not see that connection's SYN (a backup, until a failover),
- * and send it to the server the closed one had under the old server set. */
+ * service's timeout (by default until evicted), it would catch the next
+ * connection from the same client port on a node that does not see that
+ * connection's SYN (a backup, until a failover), and send it to the server
+ * the closed one had under the old server set. */
 static __always_inline bool conn_expired(const struct lb_service *svc,
 					 const struct lb_conn *c, __u64 now, __u64 slack)
 {
