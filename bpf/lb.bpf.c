@@ -85,18 +85,17 @@ static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
  * flow entries, refreshed lazily; 0 for affinity ones, refreshed always),
  * so that nothing expires before timeout seconds of silence. A flow whose
  * client has sent FIN lives the service's fin_timeout_s (by default
- * LB_CONN_FIN_TIMEOUT_S) past its last packet at most: left for the
- * service's timeout (by default until evicted), it would catch the next
+ * LB_CONN_FIN_TIMEOUT_S) past its last packet, as IPVS's tcpfin: left for
+ * the service's timeout (by default until evicted), it would catch the next
  * connection from the same client port on a node that does not see that
  * connection's SYN (a backup, until a failover), and send it to the server
  * the closed one had under the old server set. */
 static __always_inline bool conn_expired(const struct lb_service *svc,
 					 const struct lb_conn *c, __u64 now, __u64 slack)
 {
-	__u64 t = svc->timeout_s, fin = svc->fin_timeout_s ?: LB_CONN_FIN_TIMEOUT_S;
+	__u64 t = c->flags & LB_CONN_F_FIN ? svc->fin_timeout_s ?: LB_CONN_FIN_TIMEOUT_S :
+					      svc->timeout_s;
 
-	if ((c->flags & LB_CONN_F_FIN) && (!t || t > fin))
-		t = fin;
 	return t && now - c->last_seen_ns > t * NS_PER_SEC + slack;
 }
 
@@ -361,12 +360,14 @@ int xdp_lb(struct xdp_md *ctx)
 			 * connection was, and the entry is forgotten, so that it
 			 * cannot outlive it and later catch a new connection
 			 * from the same port (on a backup, one made under
-			 * another server set). */
+			 * another server set). An expired entry is no
+			 * connection's: its reset is placed like any other. */
 			closed = p.rst && p.kind == PKT_PLAIN;
-			if (closed)
-				goto established;
 			if (conn_expired(svc, c, now, LAST_SEEN_GRANULE)) {
+				closed = false;
 				g->conn_expired++;
+			} else if (closed) {
+				goto established;
 			} else if (sorry_outlived(svc, svc_id, be, &p.flow)) {
 				g->conn_resteer++;
 			} else {
@@ -449,7 +450,7 @@ int xdp_lb(struct xdp_md *ctx)
 		nc.pad = 0;
 		if (conn_admit(g, &p, now)) {
 			new_flow = !bpf_map_update_elem(&conntrack, &p.flow, &nc, BPF_ANY);
-			if (held != LB_BACKEND_NONE)
+			if (new_flow && held != LB_BACKEND_NONE)
 				bpf_map_delete_elem(&handshakes, &p.flow);
 		} else if (p.syn && !affinity && held == LB_BACKEND_NONE) {
 			bpf_map_update_elem(&handshakes, &p.flow, &nc, BPF_ANY);

@@ -552,13 +552,14 @@ case_port_reuse()
 	# An earlier connection with the same 5-tuple went through lb2 while
 	# the server lb1 chose for it was drained; since then both nodes have
 	# the same servers and weights again, so the same Maglev tables.
-	x=$(once $sport)
-	ok $? "$what: a connection from source port $sport through lb1 is answered by '$x'"
+	x=$(once $sport) && [ -n "$x" ] && [ -n "${RS_IP[$x]:-}" ]
+	ok $? "$what: a connection from source port $sport through lb1 is answered by a real server ('$x')" ||
+		return
 	stop_lb1
 	ok $? "$what: kill -TERM of lb1's controller; lb2 takes over" || ha_show $LBS
 	w=$(ha_be_field lb2 "${RS_IP[$x]}" weight)
 	check "$what: drain $x (weight 0) on both nodes" on_both backend set $VIP 80 tcp "${RS_IP[$x]}" weight 0
-	y=$(once $sport $fin)
+	y=$(once $sport $fin) || y=
 	[ -n "$y" ] && [ "$y" != "$x" ]
 	ok $? "$what: with $x drained, the same 5-tuple through lb2 goes to another server ('$y')"
 	t_closed=$SECONDS

@@ -92,7 +92,7 @@ ok()
 	T_FAILED=$((T_FAILED + 1))
 	if [ -n "$T_FAILLOG" ]; then
 		{
-			echo "== ${0##*/}: not ok $T_N - $*"
+			echo "${0##*/}: not ok $T_N - $*"
 			[ ${#T_RECENT[@]} -gt 0 ] && printf '%s\n' "${T_RECENT[@]}"
 		} >>"$T_FAILLOG"
 		T_RECENT=()
@@ -141,10 +141,10 @@ diag()
 	echo "# $*" >&2
 	[ -n "$T_FAILLOG" ] || return 0
 	if [ "$T_AFTER" -gt 0 ]; then
-		echo "# $*" >>"$T_FAILLOG"
+		echo "${0##*/}: # $*" >>"$T_FAILLOG"
 		T_AFTER=$((T_AFTER - 1))
 	else
-		T_RECENT+=("# $*")
+		T_RECENT+=("${0##*/}: # $*")
 		[ ${#T_RECENT[@]} -le 6 ] || T_RECENT=("${T_RECENT[@]:1}")
 	fi
 }

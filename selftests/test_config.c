@@ -954,8 +954,6 @@ static void test_commands_checked(void)
 	run_free(&r);
 }
 
-/* One address cannot be a service's backend twice: as a real server and
- * as its sorry server it would silently be one of the two. */
 static void test_lvs_timeouts(void)
 {
 	static const struct { const char *line, *msg; } cases[] = {
@@ -981,6 +979,8 @@ static void test_lvs_timeouts(void)
 	}
 }
 
+/* One address cannot be a service's backend twice: as a real server and
+ * as its sorry server it would silently be one of the two. */
 static void test_sorry_is_rs(void)
 {
 	struct run r;

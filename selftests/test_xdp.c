@@ -1530,10 +1530,6 @@ static void test_sticky(void)
 		    "sticky: new flows reach the new backend");
 }
 
-/* A handshake across a table change: the SYN's backend is held in the
- * handshake table, so a retransmitted SYN and the ACK follow it even when
- * the new table names another server (which would answer with a reset);
- * a handshake whose server went away meanwhile is placed afresh. */
 /* How many of N flows from SRC, ports SPORT.., have a handshake entry. */
 static int handshakes_left(int svc, const char *src, uint16_t sport, int n)
 {
@@ -1594,6 +1590,10 @@ static void test_handshake_age(int svc)
 		    "handshake: a handshake entry older than 10 s places nothing (the table does)");
 }
 
+/* A handshake across a table change: the SYN's backend is held in the
+ * handshake table, so a retransmitted SYN and the ACK follow it even when
+ * the new table names another server (which would answer with a reset);
+ * a handshake whose server went away meanwhile is placed afresh. */
 static void test_handshake(void)
 {
 	int be[4], got[STICKY_FLOWS], i, svc, bad = 0, moved = 0, gone = 0;
@@ -1651,9 +1651,6 @@ static void test_handshake(void)
 	test_handshake_age(svc);
 }
 
-/* A client's reset forwards to the flow's server and removes the entry:
- * the next connection from that port is placed by the table as it is now
- * (one that a backup remembered from another server set cannot catch it). */
 /* A reset of a flow that is not remembered (a second RST, one after a
  * failover, a stray one) is passed on and remembers nothing; one ending a
  * handshake forgets the handshake too. */
@@ -1718,6 +1715,9 @@ static void test_reset_untracked(void)
 	lb_be_set_up(&node_a.maps, bes[b].id, true);
 }
 
+/* A client's reset forwards to the flow's server and removes the entry:
+ * the next connection from that port is placed by the table as it is now
+ * (one that a backup remembered from another server set cannot catch it). */
 static void test_reset(void)
 {
 	int be[4], got[STICKY_FLOWS], i, svc, bad = 0, moved = 0;
@@ -2106,9 +2106,54 @@ static int send_flags(int svc, const char *src, uint16_t sport, uint8_t flags, s
 /* A client's FIN: the flow keeps its server while it lives, but expires
  * LB_CONN_FIN_TIMEOUT_S after its last packet even in a service without
  * a timeout, so that it cannot catch a later connection from the port. */
+/* Plants a FIN-marked entry for CL:SPORT naming bes[b], last seen at SEEN. */
+static void fin_planted(int svc, const char *cl, uint16_t sport, int b, __u64 seen)
+{
+	struct lb_flow key;
+	struct lb_conn c = { 0 };
+
+	conn_get(svc, cl, sport, &key, &c);
+	c.backend_id = bes[b].id;
+	c.backend_gen = node_a.maps.be[bes[b].id].gen;
+	c.last_seen_ns = seen;
+	c.flags = LB_CONN_F_FIN;
+	if (bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY))
+		bail("conntrack update: %s", strerror(errno));
+}
+
+/* Maps pinned by another lbctl version (here a service_info of the old,
+ * 36-byte lb_service) are refused, never misread or rewritten. */
+static void test_foreign_layout(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	struct lb_maps m;
+	int i, fd, err;
+
+	snprintf(dir, sizeof(dir), "%s/old", root_dir);
+	if (mkdir(dir, 0700))
+		bail("mkdir %s: %s", dir, strerror(errno));
+	for (i = 0; i < LB_M_COUNT; i++) {
+		fd = i == LB_M_SERVICE_INFO ?
+		     bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 36, 64, NULL) :
+		     node_a.maps.fd[i];
+		snprintf(path, sizeof(path), "%s/%s", dir, lb_map_names[i]);
+		if (fd < 0 || bpf_obj_pin(fd, path))
+			bail("pin %s: %s", path, strerror(errno));
+		if (i == LB_M_SERVICE_INFO)
+			close(fd);
+	}
+	err = lb_maps_open(&m, dir);
+	ASSERT_EQ(err, -EPROTO, "maps: a pinned map laid out for another version -> "
+		  "lb_maps_open refuses (-EPROTO)");
+	if (!err)
+		lb_maps_close(&m);
+	lb_unpin_all(dir);
+}
+
 static void test_fin(void)
 {
-	const struct lb_svc_opts tcpfin3 = { .fin_timeout_s = 3 };	/* lvs_timeouts tcpfin 3 */
+	const struct lb_svc_opts tcp5fin3 = { .timeout_s = 5, .fin_timeout_s = 3 };
+	const struct lb_svc_opts tcp5 = { .timeout_s = 5 };
 	const char *cl = "192.0.2.24";
 	int be[3], b, other, svc, aff;
 	struct timespec ts;
@@ -2148,6 +2193,8 @@ static void test_fin(void)
 		  "fin: the client's FIN+ACK goes where the flow is");
 	ASSERT_TRUE(conn_get(svc, cl, 24000, &key, &c) && (c.flags & LB_CONN_F_FIN) &&
 		    c.backend_id == bes[other].id, "fin: ... and marks its entry");
+	ASSERT_TRUE(c.last_seen_ns + 2000000000ull > now,
+		    "fin: ... seen now (a FIN after 1000 s of silence starts its 10 s afresh)");
 
 	c.last_seen_ns = now - (LB_CONN_FIN_TIMEOUT_S - 1) * 1000000000ull;
 	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
@@ -2160,6 +2207,16 @@ static void test_fin(void)
 	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24000, false),
 		    "fin: idle 12 s after the FIN: expired, placed by the table again (conn_expired)");
 
+	/* A reset of an expired entry is no connection's: placed by the table. */
+	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	b = send_flags(svc, cl, 24000, 0x14, &r);
+	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24000, false) &&
+		    !conn_get(svc, cl, 24000, &key, &c),
+		    "fin: a reset of an expired entry goes by the table, and the entry goes");
+	conn_get(svc, cl, 24000, &key, &c);
+
+	c.backend_id = bes[other].id;
+	c.backend_gen = node_a.maps.be[bes[other].id].gen;
 	c.flags = LB_CONN_F_FIN;
 	c.last_seen_ns = now;
 	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
@@ -2172,28 +2229,30 @@ static void test_fin(void)
 		    "fin: a FIN of an untracked flow (a closing connection after a failover) "
 		    "is remembered as closing");
 
-	if (lb_svc_set_opts(&node_a.maps, svcs[svc].id, &tcpfin3))
+	/* lvs_timeouts tcp 5 tcpfin 3: after the FIN, tcpfin, as in IPVS */
+	if (lb_svc_set_opts(&node_a.maps, svcs[svc].id, &tcp5fin3))
 		bail("lb_svc_set_opts");
-	send_flow(svc, cl, 24003, &r);
-	send_flags(svc, cl, 24003, 0x11, &r);
-	conn_get(svc, cl, 24003, &key, &c);
-	c.backend_id = bes[other].id;
-	c.backend_gen = node_a.maps.be[bes[other].id].gen;
-	c.last_seen_ns = now - 5 * 1000000000ull;
-	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	fin_planted(svc, cl, 24003, other, now - 5 * 1000000000ull);
 	b = send_next(svc, cl, 24003, F(conn_expired), &r);
-	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24003, false) &&
-		    c.flags == LB_CONN_F_FIN,
-		    "fin: the service's fin_timeout_s (lvs_timeouts tcpfin 3): idle 5 s after the "
-		    "FIN -> expired");
+	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24003, false),
+		    "fin: lvs_timeouts tcp 5 tcpfin 3: idle 5 s after the FIN -> expired");
+	/* lvs_timeouts tcp 5: after the FIN, the default tcpfin (10 s) */
+	if (lb_svc_set_opts(&node_a.maps, svcs[svc].id, &tcp5))
+		bail("lb_svc_set_opts");
+	fin_planted(svc, cl, 24004, other, now - 7 * 1000000000ull);
+	ASSERT_EQ(send_next(svc, cl, 24004, F(conn_hit), &r), other,
+		  "fin: lvs_timeouts tcp 5: idle 7 s after the FIN -> kept (tcpfin 10 s applies)");
 
+	/* An affinity service: no connection's FIN ends its client's entry. */
 	aff = svc_add(&node_a, 4, "10.0.0.24", 81, IPPROTO_TCP, LB_SVC_F_AFFINITY, 300, 0);
 	be_add(aff, "10.24.1.1", 1, LB_BE_F_UP, true);
 	be_add(aff, "10.24.1.2", 1, LB_BE_F_UP, true);
-	b = establish(aff, cl, 24002, &r);
-	ASSERT_TRUE(b >= 0 && send_flags(aff, cl, 24002, 0x11, &r) == b &&
-		    conn_get(aff, cl, 0, &key, &c) && !(c.flags & LB_CONN_F_FIN),
-		    "fin: one connection's FIN leaves its client's affinity entry alone");
+	b = send_flags(aff, cl, 24002, 0x11, &r);
+	ASSERT_TRUE(b >= 0 && conn_get(aff, cl, 0, &key, &c) && !(c.flags & LB_CONN_F_FIN),
+		    "fin: a FIN that creates a client's affinity entry leaves it unmarked");
+	b = send_flags(aff, cl, 24002, 0x11, &r);
+	ASSERT_TRUE(b >= 0 && conn_get(aff, cl, 0, &key, &c) && !(c.flags & LB_CONN_F_FIN),
+		    "fin: ... and a FIN on it too");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2674,6 +2733,7 @@ int main(void)
 	test_lifecycle();
 	test_expiry();
 	test_fin();
+	test_foreign_layout();
 	/* 13 */
 	test_affinity();
 	/* 14 */

@@ -186,6 +186,10 @@ int open_maps(struct ctx *c, const char *ifname, struct lb_maps *m)
 	if (err == -EPERM || err == -EACCES)
 		return run_err(c, "%s: %s: permission denied (lbctl needs root, or CAP_BPF and CAP_NET_ADMIN)",
 			       ifname, dir);
+	if (err == -EPROTO)
+		return run_err(c, "%s: the maps in %s are another lbctl version's: stop its "
+			       "controller and start this version ('%s up %s' replaces them)",
+			       ifname, dir, c->prog, ifname);
 	if (err)
 		return run_err(c, "%s: cannot open maps in %s: %s", ifname, dir, strerror(-err));
 	err = lb_maps_lock(m);

@@ -201,7 +201,10 @@ static int vip_list(struct ctx *c, int argc, char **argv)
 			json_bool(&j, "active", s->flags & LB_SVC_F_ACTIVE);
 			json_u64(&j, "persistence_s", s->flags & LB_SVC_F_AFFINITY ? s->timeout_s : 0);
 			json_u64(&j, "timeout_s", s->timeout_s);
-			json_u64(&j, "fin_timeout_s", s->fin_timeout_s ?: LB_CONN_FIN_TIMEOUT_S);
+			/* what applies: TCP flows only (an affinity entry is a client's) */
+			json_u64(&j, "fin_timeout_s", s->key.proto != IPPROTO_TCP ||
+				 s->flags & LB_SVC_F_AFFINITY ? 0 :
+				 s->fin_timeout_s ?: LB_CONN_FIN_TIMEOUT_S);
 			json_u64(&j, "table_size", s->table_size);
 			json_u64(&j, "backends", nbe);
 			json_u64(&j, "id", id);

@@ -49,14 +49,33 @@ static void vip_key_make(struct lb_vip_key *k, int family, const void *addr)
 	k->family = family;
 }
 
-static int max_entries(int fd, uint32_t *out)
+/* Key and value sizes of each map as this build lays them out. */
+static const struct { uint32_t key, value; } layout[LB_M_COUNT] = {
+	[LB_M_SERVICES] = { sizeof(struct lb_svc_key), sizeof(struct lb_svc_ref) },
+	[LB_M_SERVICE_INFO] = { sizeof(__u32), sizeof(struct lb_service) },
+	[LB_M_BACKENDS] = { sizeof(__u32), sizeof(struct lb_backend) },
+	[LB_M_VIPS] = { sizeof(struct lb_vip_key), sizeof(struct lb_vip) },
+	[LB_M_CONNTRACK] = { sizeof(struct lb_flow), sizeof(struct lb_conn) },
+	[LB_M_FRAGMENTS] = { sizeof(struct lb_frag_key), sizeof(struct lb_frag) },
+	[LB_M_MAGLEV] = { sizeof(__u32), sizeof(__u32) },
+	[LB_M_STATS] = { sizeof(__u32), sizeof(struct lb_global_stats) },
+	[LB_M_SERVICE_STATS] = { sizeof(__u32), sizeof(struct lb_counters) },
+	[LB_M_BACKEND_STATS] = { sizeof(__u32), sizeof(struct lb_counters) },
+};
+
+/* The map's max_entries, or -EPROTO when its entries are not laid out as
+ * this build's: maps pinned by another lbctl version, still in use by its
+ * controller, would be misread and, worse, rewritten. */
+static int check_map(int i, int fd, uint32_t *max)
 {
 	struct bpf_map_info info = {};
 	uint32_t len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	*out = info.max_entries;
+	if (info.key_size != layout[i].key || info.value_size != layout[i].value)
+		return -EPROTO;
+	*max = info.max_entries;
 	return 0;
 }
 
@@ -75,17 +94,22 @@ int lb_maps_open(struct lb_maps *m, const char *dir)
 		goto err;
 	}
 	for (i = 0; i < LB_M_COUNT; i++) {
+		uint32_t max = 0;
+
 		snprintf(path, sizeof(path), "%s/%s", dir, lb_map_names[i]);
 		m->fd[i] = bpf_obj_get(path);
 		if (m->fd[i] < 0) {
 			err = -errno;
 			goto err;
 		}
+		err = check_map(i, m->fd[i], &max);
+		if (err)
+			goto err;
+		if (i == LB_M_SERVICE_INFO)
+			m->max_services = max;
+		else if (i == LB_M_BACKENDS)
+			m->max_backends = max;
 	}
-	err = max_entries(m->fd[LB_M_SERVICE_INFO], &m->max_services);
-	err = err ?: max_entries(m->fd[LB_M_BACKENDS], &m->max_backends);
-	if (err)
-		goto err;
 	m->svc = calloc(m->max_services, sizeof(*m->svc));
 	m->be = calloc(m->max_backends, sizeof(*m->be));
 	m->dirty = calloc(m->max_services, 1);

@@ -45,7 +45,8 @@ struct lb_svc_opts {
 	uint32_t table_size;		/* 0 = LB_MAGLEV_SIZE */
 };
 
-/* Open the maps pinned in dir. -ENOENT when nothing is pinned there. */
+/* Open the maps pinned in dir. -ENOENT when nothing is pinned there,
+ * -EPROTO when they are laid out for another version of lbctl. */
 int lb_maps_open(struct lb_maps *m, const char *dir);
 void lb_maps_close(struct lb_maps *m);
 /* Take the lock (waits) and refresh the mirrors. */
