@@ -26,9 +26,6 @@ const volatile __u8 if_mac[ETH_ALEN];
 const volatile __u32 conn_rate_max = LB_CONN_RATE;
 
 #define NS_PER_SEC		1000000000ull
-/* last_seen is refreshed at most this often: writing a shared cache line
- * on every packet would cost more than the lookup. */
-#define LAST_SEEN_GRANULE	(1ull << 30)
 
 static __always_inline int verdict_pass(struct lb_global_stats *g, __u64 *reason)
 {
@@ -93,8 +90,7 @@ static __always_inline struct lb_backend *conn_backend(const struct lb_conn *c,
 static __always_inline bool conn_expired(const struct lb_service *svc,
 					 const struct lb_conn *c, __u64 now, __u64 slack)
 {
-	__u64 t = c->flags & LB_CONN_F_FIN ? svc->fin_timeout_s ?: LB_CONN_FIN_TIMEOUT_S :
-					      svc->timeout_s;
+	__u64 t = lb_conn_timeout_s(svc, c);
 
 	return t && now - c->last_seen_ns > t * NS_PER_SEC + slack;
 }
@@ -363,7 +359,7 @@ int xdp_lb(struct xdp_md *ctx)
 			 * another server set). An expired entry is no
 			 * connection's: its reset is placed like any other. */
 			closed = p.rst && p.kind == PKT_PLAIN;
-			if (conn_expired(svc, c, now, LAST_SEEN_GRANULE)) {
+			if (conn_expired(svc, c, now, LB_LAST_SEEN_GRANULE_NS)) {
 				closed = false;
 				g->conn_expired++;
 			} else if (closed) {
@@ -374,7 +370,7 @@ int xdp_lb(struct xdp_md *ctx)
 				if (p.fin && !(c->flags & LB_CONN_F_FIN)) {
 					c->flags |= LB_CONN_F_FIN;
 					c->last_seen_ns = now;
-				} else if (now - c->last_seen_ns > LAST_SEEN_GRANULE) {
+				} else if (now - c->last_seen_ns > LB_LAST_SEEN_GRANULE_NS) {
 					c->last_seen_ns = now;
 				}
 				goto established;

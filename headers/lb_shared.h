@@ -110,10 +110,25 @@ struct lb_flow {
 struct lb_conn {
 	__u32 backend_id;
 	__u32 backend_gen;	/* must match lb_backend.gen or the entry is stale */
-	__u64 last_seen_ns;	/* bpf_ktime_get_coarse_ns(), ~1 s resolution */
+	__u64 last_seen_ns;	/* bpf_ktime_get_coarse_ns(), refreshed at most once a
+				 * LB_LAST_SEEN_GRANULE_NS in flow entries */
 	__u32 flags;		/* LB_CONN_F_* */
 	__u32 pad;
 };
+
+/* A flow entry's last_seen is refreshed at most this often: writing a
+ * shared cache line on every packet would cost more than the lookup. */
+#define LB_LAST_SEEN_GRANULE_NS	(1ull << 30)
+
+/* The idle timeout that applies to a remembered flow, in seconds (0: none):
+ * after the client's FIN the service's FIN timeout, as IPVS's tcpfin. The
+ * data plane expires by it; listings count by it. */
+static inline __u32 lb_conn_timeout_s(const struct lb_service *svc, const struct lb_conn *c)
+{
+	if (c->flags & LB_CONN_F_FIN)
+		return svc->fin_timeout_s ?: LB_CONN_FIN_TIMEOUT_S;
+	return svc->timeout_s;
+}
 
 /* fragments: first fragment's ports by datagram id, so that the rest of
  * the datagram follows it (as Cilium does). */

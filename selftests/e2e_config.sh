@@ -356,7 +356,7 @@ test_reload_add()
 	done
 
 	timeouts 80; is "$TIMEOUTS" "0 10" "vip list -j: VIP:80's flows have no idle timeout, 10 s after a FIN (defaults)"
-	GLOBAL_EXTRA="lvs_timeouts tcp 900 tcpfin 30" write_conf "$CONF" "" 80:rs1,rs2,rs3,rs4 8080:rs1,rs2,rs3
+	GLOBAL_EXTRA="lvs_timeouts tcp 900 tcpfin 2" write_conf "$CONF" "" 80:rs1,rs2,rs3,rs4 8080:rs1,rs2,rs3
 	reload_wait
 	ok $? "lbctl reload (add rs4 and VIP:8080) exits 0" || diag "$RELOAD_OUT"
 	grep -q 'reload: done' <<<"$RELOAD_LOG"
@@ -373,8 +373,8 @@ test_reload_add()
 		show_state
 	[ "$(jq_status "[s['active'] for s in d['services'] if s['vip'] == '$VIP' and s['port'] == 8080]")" = "[True]" ]
 	ok $? "status -j: the new service VIP:8080 is active" || show_state
-	timeouts 80; is "$TIMEOUTS" "900 30" "reload with lvs_timeouts tcp 900 tcpfin 30: VIP:80's flow timeouts follow"
-	timeouts 8080; is "$TIMEOUTS" "900 30" "... and the new VIP:8080's"
+	timeouts 80; is "$TIMEOUTS" "900 2" "reload with lvs_timeouts tcp 900 tcpfin 2: VIP:80's flow timeouts follow"
+	timeouts 8080; is "$TIMEOUTS" "900 2" "... and the new VIP:8080's"
 
 	# Right after the reload: the old backends' counters went on from where
 	# they were (a reset would start them from zero) and so did health.
@@ -411,6 +411,23 @@ test_reload_add()
 		diag "answers: $(counts "$f")"
 	is "$(count rs4 "$f")" 0 "after reload: VIP:8080 does not use rs4 (not one of its servers)"
 	note "VIP:8080: $(counts "$f")"
+	# Those requests closed (Connection: close, then the client's FIN):
+	# InActConn, until tcpfin (2 s) of silence ends them.
+	[ "$(conn_sum 8080 inactive_conn)" -ge 25 ] && [ "$(conn_sum 8080 active_conn)" = 0 ]
+	ok $? "list -j: VIP:8080's 30 closed connections count as InActConn" ||
+		diag_lines "$(lbctl_in lb list 2>&1)"
+	sleep 3.5
+	[ "$(conn_sum 8080 inactive_conn)" = 0 ]
+	ok $? "list -j: 3.5 s later, past tcpfin 2 s, they are gone (not counted)" ||
+		diag_lines "$(lbctl_in lb list 2>&1)"
+}
+
+# conn_sum PORT FIELD: the sum of FIELD (active_conn, inactive_conn) over
+# $VIP:PORT's backends in `lbctl list -j`.
+conn_sum()
+{
+	lbctl_in lb list -j 2>/dev/null |
+		jpy "sum(b['$2'] for s in d['services'] if s['vip'] == '$VIP' and s['port'] == $1 for b in s['backends'])"
 }
 
 test_reload_bad()

@@ -959,6 +959,7 @@ static void test_lvs_timeouts(void)
 	static const struct { const char *line, *msg; } cases[] = {
 		{ "lvs_timeouts tcp 900 fin 3", "lvs_timeouts: 'fin' is not tcp, tcpfin or udp" },
 		{ "lvs_timeouts tcp 900 udp", "lvs_timeouts: udp needs a number of seconds" },
+		{ "lvs_timeouts tcp", "lvs_timeouts: tcp needs a number of seconds" },
 		{ "lvs_timeouts tcpfin -1", "lvs_timeouts tcpfin -1 out of range 0-2678400" },
 		{ "lvs_timeouts udp 5m", "lvs_timeouts udp '5m' is not a number" },
 	};
@@ -969,6 +970,10 @@ static void test_lvs_timeouts(void)
 	r = load_text("lvs-t.conf", "global_defs {\n lvs_timeouts udp 60\n}\n");
 	ASSERT_TRUE(r.ret == 0 && r.cfg->global.lvs_udp_s == 60 && !r.cfg->global.lvs_tcp_s &&
 		    !r.cfg->global.lvs_tcpfin_s, "lvs_timeouts udp 60: the others stay 0 (defaults)");
+	run_free(&r);
+	r = load_text("lvs-t.conf", "global_defs {\n lvs_timeouts tcp 5 tcpfin 6 udp 7 tcp 8\n}\n");
+	ASSERT_TRUE(r.ret == 0 && r.cfg->global.lvs_tcp_s == 8 && r.cfg->global.lvs_tcpfin_s == 6 &&
+		    r.cfg->global.lvs_udp_s == 7, "lvs_timeouts: any number of pairs, the last wins");
 	run_free(&r);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(text, sizeof(text), "global_defs {\n %s\n}\n", cases[i].line);

@@ -840,7 +840,7 @@ static const struct kw global_kw[] = {
 	IGNORE("lvs_id", N_IPVS),
 	IGNORE("lvs_flush", N_IPVS),
 	IGNORE("lvs_flush_on_stop", N_IPVS),
-	FN("lvs_timeouts", h_lvs_timeouts, 2, 6),
+	FN("lvs_timeouts", h_lvs_timeouts, 1, -1),
 	IGNORE("lvs_sync_daemon", N_IPVS),
 	IGNORE("lvs_netlink_cmd_rcv_bufs", N_IPVS),
 	IGNORE("lvs_netlink_cmd_rcv_bufs_force", N_IPVS),

@@ -29,8 +29,10 @@ struct conn_count {
 };
 
 /* ipvsadm's ActiveConn/InActConn, approximated from the connection table:
- * a flow seen in the last minute is active, an older remembered one is
- * not (XDP sees only the client's half of the conversation). */
+ * a flow seen in the last minute is active, an older one or one whose
+ * client has sent FIN is not (XDP sees only the client's half of the
+ * conversation), and one past its idle timeout is gone, as the data plane
+ * treats it (the LRU only evicts it later). */
 static struct conn_count *count_conns(struct lb_maps *m)
 {
 	struct conn_count *cc = calloc(m->max_backends, sizeof(*cc));
@@ -52,9 +54,18 @@ static struct conn_count *count_conns(struct lb_maps *m)
 		err = bpf_map_lookup_batch(m->fd[LB_M_CONNTRACK], in, &out, keys, vals, &n, NULL);
 		for (i = 0; i < n; i++) {
 			const struct lb_conn *v = &vals[i];
+			const struct lb_backend *be;
+			uint64_t t;
 
 			if (v->backend_id >= m->max_backends ||
 			    m->be[v->backend_id].gen != v->backend_gen)
+				continue;
+			be = &m->be[v->backend_id];
+			t = be->svc_id < m->max_services ?
+			    lb_conn_timeout_s(&m->svc[be->svc_id], v) : 0;
+			/* affinity entries (port 0) are refreshed on every packet */
+			if (t && now - v->last_seen_ns > t * 1000000000ull +
+				 (keys[i].sport ? LB_LAST_SEEN_GRANULE_NS : 0))
 				continue;
 			if (now - v->last_seen_ns < ACTIVE_WINDOW_NS && !(v->flags & LB_CONN_F_FIN))
 				cc[v->backend_id].active++;
@@ -142,7 +153,8 @@ const char list_usage[] =
 	"Usage: lbctl list [-n] [-j] [IFACE | dev IFACE]\n"
 	"Services and their real servers laid out like 'ipvsadm -Ln', with health,\n"
 	"MAC and packets. Addresses are always numeric; -n is accepted for habit.\n"
-	"ActiveConn counts flows seen in the last minute, InActConn older ones.\n";
+	"ActiveConn counts flows seen in the last minute, InActConn older ones and those\n"
+	"whose client has sent FIN; flows past their idle timeout are not counted.\n";
 const char stats_usage[] =
 	"Usage: lbctl stats [-j] [--textfile PATH] [IFACE | dev IFACE]\n"
 	"Global, per-service and per-backend counters. --textfile writes them as a\n"
