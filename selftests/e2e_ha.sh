@@ -578,7 +578,7 @@ case_port_reuse()
 	left=$((t_closed + 13 - SECONDS))
 	[ -z "$fin" ] || [ "$left" -le 0 ] || sleep "$left"
 	diag "$what: before the failover, lb1's connection table sends the flow from port $sport to" \
-		"$(ha_conn_to lb1 $sport), lb2's to $(ha_conn_to lb2 $sport) (rs: ${RS_IP[$x]} $x, ${RS_IP[$y]} $y)"
+		"$(ha_conn_to lb1 $sport), lb2's to $(ha_conn_to lb2 $sport) (rs: ${RS_IP[$x]} $x, ${RS_IP[${y:-none}]:-} $y)"
 	t_fail=$(ha_now)
 	stop_lb1
 	ok $? "$what: kill -TERM of lb1's controller under traffic; lb2 takes over" || ha_show $LBS

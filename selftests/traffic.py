@@ -5,7 +5,7 @@
     traffic.py run --out FILE [--fresh-interval 0.02] [--fresh-timeout 1]
                    [--servers rs1,rs2,rs3 --per 4 --max 48 | -n N]
                    [--interval 0.1] [--timeout 5] HOST [PORT]
-    traffic.py once [--sport PORT] [--timeout 2] HOST [PORT]
+    traffic.py once [--sport PORT] [--timeout 2] [--fin] HOST [PORT]
     traffic.py report FILE [--mark T] [--from T] [--to T] [--after T]
                    [--quiet-from T --quiet-to T] [--tail S] [--split T]
 
