@@ -248,15 +248,14 @@ bad_cmd() { refused 2 "$@"; }
 failed_cmd() { refused 1 "$@"; }
 
 # reuse_check SERVER WHAT: new connections from client source ports whose
-# latest earlier flow went to SERVER (closed since; ports held open by
-# tcp_hold left out) must all succeed and avoid SERVER: a SYN opens a new
-# connection even if the balancer still remembers the 5-tuple.
+# latest earlier flow went to SERVER (closed since; ports the client uses
+# now left out: tcp_hold's, and any other connection's, TIME_WAIT included)
+# must all succeed and avoid SERVER: a SYN opens a new connection even if
+# the balancer still remembers the 5-tuple.
 reuse_check()
 {
 	local s=$1 what=$2 ports held f n
-	held=$([ -f "$HOLD" ] && "$PY" -c '
-import json, sys
-print(" ".join(str(c["lport"]) for c in json.load(open(sys.argv[1]))["conns"]))' "$HOLD")
+	held=$(nsx client ss -Htan | awk '{ n = split($4, a, ":"); printf "%s ", a[n] }')
 	ports=$(awk -v s="$s" -v held=" $held " '
 		$1 ~ /^rs[0-9]$/ { last[$2] = $1 }
 		END { for (p in last) if (last[p] == s && index(held, " " p " ") == 0) print p }' \
