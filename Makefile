@@ -95,16 +95,21 @@ $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(BUILD)/liblb.a $
 # and ends with its summary.
 PAR_RULES := --rules='par=build/selftests/*' --rules='par=selftests/e2e_*' --rules='par=fuzz/*'
 
-# A failed shell test leaves its digest in FAILLOG (selftests/lib.sh), and
-# it is printed last, where a CI log's tail shows it.
+TESTS := $(TEST_BINS) $(TEST_SH) fuzz/run.sh $(TEST_IDLE)
+# A failed shell test leaves its digest in FAILLOG (selftests/lib.sh). After
+# a failure the digest and prove's summary again close the output, where a
+# CI log's tail shows them.
 FAILLOG := $(BUILD)/test-failures.log
+TESTLOG := $(BUILD)/test.log
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)rm -f $(FAILLOG)
-	$(Q)LB_TEST_FAILLOG=$(abspath $(FAILLOG)) prove -j2 $(PAR_RULES) --exec '' \
-		$(TEST_BINS) $(TEST_SH) fuzz/run.sh $(TEST_IDLE) || \
-		{ [ ! -s $(FAILLOG) ] || { echo "Failures:"; cut -c1-400 $(FAILLOG); }; exit 1; }
+	$(Q)rm -f $(FAILLOG) $(TESTLOG) $(TESTLOG).rc
+	$(Q){ LB_TEST_FAILLOG=$(abspath $(FAILLOG)) prove -j2 $(PAR_RULES) --exec '' $(TESTS) 2>&1; \
+		echo $$? >$(TESTLOG).rc; } | tee $(TESTLOG)
+	$(Q)[ "$$(cat $(TESTLOG).rc)" = 0 ] || { \
+		echo; echo "Failures:"; cut -c1-400 $(FAILLOG) 2>/dev/null; echo; \
+		sed -n '/^Test Summary Report/,$$p' $(TESTLOG); exit 1; }
 
 unit: all
 	$(Q)prove --exec '' $(TEST_BINS)
