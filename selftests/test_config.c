@@ -954,6 +954,27 @@ static void test_commands_checked(void)
 	run_free(&r);
 }
 
+/* keepalived's strict mode sends adverts without authentication and drops
+ * those that carry it: lbctl must do the same or the two never agree. */
+static void test_vrrp_strict(void)
+{
+	struct run r;
+
+	r = load_text("strict.conf", "global_defs {\n vrrp_strict\n}\n"
+		      "vrrp_instance V {\n interface eth0\n virtual_router_id 9\n priority 100\n"
+		      " version 2\n authentication {\n  auth_type PASS\n  auth_pass secret\n }\n"
+		      " virtual_ipaddress {\n  10.0.0.9\n }\n}\n");
+	ASSERT_TRUE(r.ret == 0 && r.cfg->n_instances == 1 && !r.cfg->instances[0].auth_pass[0],
+		    "vrrp_strict: authentication is dropped, as keepalived does");
+	ASSERT_TRUE(has_msg(&r, "strict.conf", 4, "warning: vrrp_instance V: authentication is "
+			    "ignored with vrrp_strict, as keepalived does"),
+		    "vrrp_strict: ... with a warning at the instance");
+	ASSERT_TRUE(strstr(r.out, "strict.conf:2: warning: vrrp_strict: authentication is ignored, "
+			   "as in keepalived; strict mode's other checks") != NULL,
+		    "vrrp_strict: the keyword says what lbctl does and does not do");
+	run_free(&r);
+}
+
 static void test_lvs_timeouts(void)
 {
 	static const struct { const char *line, *msg; } cases[] = {
@@ -1277,6 +1298,7 @@ int main(void)
 	test_commands_checked();
 	test_sorry_is_rs();
 	test_lvs_timeouts();
+	test_vrrp_strict();
 	test_dup_tracking();
 	test_vs_group();
 	test_quoting();

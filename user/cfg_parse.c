@@ -671,6 +671,18 @@ static void h_vrrp_version(struct parser *p, const struct stmt *st, void *obj)
 	p->global_version = st->kw;
 }
 
+/* vrrp_strict: what keepalived's strict mode does to the adverts lbctl
+ * does too (no authentication); its other checks are not made. */
+static void h_vrrp_strict(struct parser *p, const struct stmt *st, void *obj)
+{
+	struct cfg_global *g = obj;
+
+	if (get_flag(p, st, &g->vrrp_strict) && g->vrrp_strict)
+		warn(p, st->kw, "vrrp_strict: authentication is ignored, as in keepalived; "
+		     "strict mode's other checks (address lists, unicast, VIP filtering) "
+		     "are not made");
+}
+
 /* vrrp_min_garp: one gratuitous ARP/NA, no second burst */
 static void h_min_garp(struct parser *p, const struct stmt *st, void *obj)
 {
@@ -723,7 +735,7 @@ static const struct kw global_kw[] = {
 	FLAG("enable_script_security", G, enable_script_security),
 	{ .name = "vrrp_version", .fn = h_vrrp_version, .min = 1, .max = 1,
 	  FLD(G, vrrp_version), .lo = 2, .hi = 3 },
-	FLAG("vrrp_strict", G, vrrp_strict),
+	FN("vrrp_strict", h_vrrp_strict, 0, 1),
 	TIMER("vrrp_garp_master_delay", G, garp_master_delay_us, 0, SEC(1000)),
 	INT("vrrp_garp_master_repeat", G, garp_master_repeat, 1, 255),
 	TIMER("vrrp_garp_master_refresh", G, garp_master_refresh_us, 0, SEC(86400)),
@@ -2578,6 +2590,11 @@ static void instance_version(struct parser *p, int idx)
 	if (in->version == 3 && in->auth_pass[0]) {
 		warn(p, aux->at, "vrrp_instance %s: authentication is ignored with "
 		     "VRRP version 3", in->name);
+		in->auth_pass[0] = '\0';
+	} else if (p->cfg->global.vrrp_strict && in->auth_pass[0]) {
+		/* a keepalived peer in strict mode sends none and wants none */
+		warn(p, aux->at, "vrrp_instance %s: authentication is ignored with "
+		     "vrrp_strict, as keepalived does", in->name);
 		in->auth_pass[0] = '\0';
 	}
 }
