@@ -397,7 +397,8 @@ static struct cfg_check http_check(const char *path, int status, const char *dig
 
 	k.type = CHK_HTTP;
 	urls[0].path = (char *)path;
-	urls[0].status_code = status;
+	urls[0].status[0] = (struct cfg_status){ status, status };
+	urls[0].n_status = status ? 1 : 0;
 	urls[0].digest = (char *)digest;
 	k.urls = urls;
 	k.n_urls = 1;
@@ -556,6 +557,21 @@ static void test_http(struct srv *s)
 		    "HTTP_GET without status_code: 500 -> down");
 	rec_stop(&r);
 
+	/* status_code 200 300-399 500-502: codes and ranges, as keepalived */
+	k = http_check("/fail", 200, NULL);
+	urls[0].status[1] = (struct cfg_status){ 300, 399 };
+	urls[0].status[2] = (struct cfg_status){ 500, 502 };
+	urls[0].n_status = 3;
+	rec_start(&r, s->port, &k, 1, false, 1, 2000 * MS);
+	ASSERT_TRUE(r.n == 1 && r.up[0], "HTTP_GET status_code 200 300-399 500-502: 500 -> up");
+	rec_stop(&r);
+	urls[0].n_status = 2;
+	rec_start(&r, s->port, &k, 1, true, 1, 2000 * MS);
+	ASSERT_TRUE(r.n == 1 && !r.up[0] &&
+		    !strcmp(last_result(&r), "HTTP_GET /fail: status 500, expected 200 300-399"),
+		    "HTTP_GET status_code 200 300-399: 500 -> down, naming what passes");
+	rec_stop(&r);
+
 	/* md5("hello") */
 	k = http_check("/ok", 200, "5d41402abc4b2a76b9719d911017c592");
 	rec_start(&r, s->port, &k, 1, false, 1, 2000 * MS);
@@ -581,12 +597,12 @@ static void test_http(struct srv *s)
 
 	/* several urls: all must pass */
 	k = http_check("/ok", 200, NULL);
-	urls[1] = (struct cfg_url){ .path = "/chunked", .status_code = 200 };
+	urls[1] = (struct cfg_url){ .path = "/chunked", .status = { { 200, 200 } }, .n_status = 1 };
 	k.n_urls = 2;
 	rec_start(&r, s->port, &k, 1, false, 1, 2000 * MS);
 	ASSERT_TRUE(r.n == 1 && r.up[0], "HTTP_GET two good urls -> up");
 	rec_stop(&r);
-	urls[1] = (struct cfg_url){ .path = "/fail", .status_code = 200 };
+	urls[1] = (struct cfg_url){ .path = "/fail", .status = { { 200, 200 } }, .n_status = 1 };
 	before = s->n_req;
 	rec_start(&r, s->port, &k, 1, true, 1, 2000 * MS);
 	ASSERT_TRUE(r.n == 1 && !r.up[0] && strstr(last_result(&r), "/fail: status 500"),

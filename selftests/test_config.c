@@ -208,11 +208,13 @@ static void test_doc_lvs_dr(void)
 	ASSERT_EQ(ck->type, CHK_HTTP, "doc: HTTP_GET");
 	ASSERT_EQ(ck->n_urls, 2, "doc: two urls");
 	str_eq(ck->urls[0].digest, "640205b7b0fc66c1ea91c463fac6334d", "doc: digest in lower case");
-	ASSERT_EQ(ck->urls[0].status_code, 0, "doc: status_code unset = any 2xx");
+	ASSERT_EQ(ck->urls[0].n_status, 0, "doc: status_code unset = any 2xx");
 	ASSERT_EQ(ck->retry, 3, "doc: retry");
 	ASSERT_EQ(ck->delay_before_retry_us, 3000000, "doc: delay_before_retry");
 	ASSERT_EQ(ck->delay_loop_us, 6000000, "doc: checker delay_loop from virtual_server");
-	ASSERT_EQ(vs->rs[1].checks[0].urls[0].status_code, 200, "doc: status_code 200");
+	ASSERT_TRUE(vs->rs[1].checks[0].urls[0].n_status == 1 &&
+		    vs->rs[1].checks[0].urls[0].status[0].lo == 200 &&
+		    vs->rs[1].checks[0].urls[0].status[0].hi == 200, "doc: status_code 200");
 	run_free(&r);
 }
 
@@ -975,6 +977,42 @@ static void test_vrrp_strict(void)
 	run_free(&r);
 }
 
+/* status_code 200-299 400-499 503 505, as keepalived's man page has it. */
+static void test_status_codes(void)
+{
+	static const struct { const char *line, *msg; } bad[] = {
+		{ "status_code 299-200", "status_code 299-200: the range ends before it starts" },
+		{ "status_code 200-abc", "status_code 'abc' is not a number" },
+		{ "status_code 200 700", "status_code 700 out of range 100-599" },
+	};
+	const struct cfg_url *u;
+	char text[256], name[160], buf[64];
+	struct run r;
+	size_t i;
+
+	r = load_text("sc.conf", "virtual_server 10.0.0.3 80 {\n real_server 10.0.0.2 80 {\n"
+		      "  HTTP_GET {\n   url {\n    path /\n    status_code 200-299 400-499 503\n"
+		      "    status_code 505\n   }\n  }\n }\n}\n");
+	u = r.ret ? NULL : &r.cfg->vs[0].rs[0].checks[0].urls[0];
+	ASSERT_TRUE(u && u->n_status == 4 && !strcmp(cfg_url_status_str(u, buf, sizeof(buf)),
+						     "200-299 400-499 503 505"),
+		    "status_code 200-299 400-499 503, then 505: four codes and ranges");
+	ASSERT_TRUE(u && cfg_url_status_ok(u, 204) && cfg_url_status_ok(u, 404) &&
+		    cfg_url_status_ok(u, 503) && cfg_url_status_ok(u, 505) &&
+		    !cfg_url_status_ok(u, 302) && !cfg_url_status_ok(u, 504) &&
+		    !cfg_url_status_ok(u, 500), "status_code: 204 404 503 505 pass, 302 500 504 fail");
+	run_free(&r);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "virtual_server 10.0.0.3 80 {\n real_server 10.0.0.2 80 {\n"
+			 "  HTTP_GET {\n   url {\n    path /\n    %s\n   }\n  }\n }\n}\n",
+			 bad[i].line);
+		r = load_text("sc.conf", text);
+		snprintf(name, sizeof(name), "'%s': %s", bad[i].line, bad[i].msg);
+		ASSERT_TRUE(r.ret == -EINVAL && has_msg(&r, "sc.conf", 6, bad[i].msg), name);
+		run_free(&r);
+	}
+}
+
 static void test_lvs_timeouts(void)
 {
 	static const struct { const char *line, *msg; } cases[] = {
@@ -1299,6 +1337,7 @@ int main(void)
 	test_sorry_is_rs();
 	test_lvs_timeouts();
 	test_vrrp_strict();
+	test_status_codes();
 	test_dup_tracking();
 	test_vs_group();
 	test_quoting();

@@ -36,9 +36,17 @@ struct cfg_cmd {
 
 enum chk_type { CHK_NONE, CHK_TCP, CHK_HTTP, CHK_MISC };
 
+#define CFG_STATUS_MAX	16	/* status_code codes and ranges per url */
+
+struct cfg_status {
+	uint16_t lo, hi;	/* a code (lo == hi) or a range, inclusive */
+};
+
 struct cfg_url {
 	char *path;		/* "/health" */
-	int status_code;	/* 0 = any 2xx; keepalived's default is 200 */
+	/* status_code: the codes that pass; none given = any 2xx */
+	struct cfg_status status[CFG_STATUS_MAX];
+	int n_status;
 	char *digest;		/* lowercase hex MD5 of the body, or NULL */
 };
 
@@ -230,6 +238,10 @@ void cfg_free(struct cfg *c);
 /* Formats an address without port: "10.0.0.1" / "fd00::1". */
 const char *cfg_addr_str(const struct cfg_addr *a, char *buf, size_t len);
 bool cfg_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b);
+/* Whether an HTTP status passes the url's status_code. */
+bool cfg_url_status_ok(const struct cfg_url *u, int status);
+/* The url's status_code as written ("200-299 503"), or "2xx". */
+const char *cfg_url_status_str(const struct cfg_url *u, char *buf, size_t len);
 
 /* Every address an instance owns while MASTER: virtual_ipaddress, then
  * virtual_ipaddress_excluded (added, announced and forwarded for alike,

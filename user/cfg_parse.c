@@ -1677,21 +1677,42 @@ static void h_url_path(struct parser *p, const struct stmt *st, void *obj)
 	u->url.path = xstrdup(p, st->arg->text);
 }
 
+/* status_code 200-299 400-499 503 505: codes and ranges, as keepalived;
+ * a second status_code line adds to the first. */
 static void h_status_code(struct parser *p, const struct stmt *st, void *obj)
 {
 	struct url_ctx *u = obj;
-	long long v;
+	long long lo, hi;
+	char word[32], *dash;
+	int i;
 
-	if (st->nargs == 1 && !strcmp(st->arg->text, "200-299")) {
-		u->url.status_code = 0;		/* any 2xx, keepalived's default */
-		return;
+	for (i = 0; i < st->nargs; i++) {
+		const struct cfg_tok *t = &st->arg[i];
+		struct cfg_tok part = *t;
+
+		if (u->url.n_status == CFG_STATUS_MAX) {
+			err(p, t, "status_code: more than %d codes and ranges", CFG_STATUS_MAX);
+			return;
+		}
+		snprintf(word, sizeof(word), "%s", t->text);
+		dash = strchr(word, '-');
+		if (dash)
+			*dash = '\0';
+		part.text = word;
+		if (!get_int(p, &part, "status_code", 100, 599, &lo))
+			return;
+		hi = lo;
+		if (dash) {
+			part.text = dash + 1;
+			if (!get_int(p, &part, "status_code", 100, 599, &hi))
+				return;
+			if (hi < lo) {
+				err(p, t, "status_code %s: the range ends before it starts", t->text);
+				return;
+			}
+		}
+		u->url.status[u->url.n_status++] = (struct cfg_status){ lo, hi };
 	}
-	if (st->nargs > 1 || strchr(st->arg->text, '-')) {
-		err(p, st->arg, "status_code: lbctl checks one code, or 200-299");
-		return;
-	}
-	if (get_int(p, st->arg, "status_code", 100, 599, &v))
-		u->url.status_code = v;
 }
 
 static void h_digest(struct parser *p, const struct stmt *st, void *obj)

@@ -224,6 +224,31 @@ bool cfg_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
 	return !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
 }
 
+bool cfg_url_status_ok(const struct cfg_url *u, int status)
+{
+	int i;
+
+	if (!u->n_status)
+		return status >= 200 && status < 300;
+	for (i = 0; i < u->n_status; i++)
+		if (status >= u->status[i].lo && status <= u->status[i].hi)
+			return true;
+	return false;
+}
+
+const char *cfg_url_status_str(const struct cfg_url *u, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	snprintf(buf, len, "%s", u->n_status ? "" : "2xx");
+	for (i = 0; i < u->n_status && off < len; i++)
+		off += snprintf(buf + off, len - off, u->status[i].lo == u->status[i].hi ?
+				"%s%u" : "%s%u-%u", i ? " " : "", u->status[i].lo,
+				u->status[i].hi);
+	return buf;
+}
+
 const char *cfg_addr_str(const struct cfg_addr *a, char *buf, size_t len)
 {
 	if (!len)

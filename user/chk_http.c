@@ -340,24 +340,17 @@ static void http_reset(struct chk_check *c)
 	c->sending = false;
 }
 
-static bool status_ok(int want, int got)
-{
-	return want ? got == want : got >= 200 && got < 300;
-}
-
 static void http_start_url(struct chk_check *c);
 
 /* A complete response for the current url: judge it, go on or finish. */
 static void http_judge(struct chk_check *c, const struct chk_http_resp *r)
 {
 	const struct cfg_url *u = cur_url(c);
-	char md5[33];
+	char md5[33], want[128];
 
-	if (!status_ok(u->status_code, r->status)) {
-		if (u->status_code)
-			http_fail(c, "status %d, expected %d", r->status, u->status_code);
-		else
-			http_fail(c, "status %d, expected 2xx", r->status);
+	if (!cfg_url_status_ok(u, r->status)) {
+		http_fail(c, "status %d, expected %s", r->status,
+			  cfg_url_status_str(u, want, sizeof(want)));
 		return;
 	}
 	if (u->digest) {

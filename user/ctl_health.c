@@ -69,7 +69,7 @@ static void signature(const struct cfg_virtual_server *vs, const struct cfg_real
 		      char *buf, size_t len)
 {
 	size_t off = 0;
-	char a[64];
+	char a[64], st[128];
 	int i, k;
 
 #define ADD(...) off += snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__)
@@ -85,7 +85,8 @@ static void signature(const struct cfg_virtual_server *vs, const struct cfg_real
 		    (unsigned long long)ck->delay_before_retry_us, ck->virtualhost ?: "",
 		    ck->misc_dynamic);
 		for (k = 0; k < ck->n_urls; k++)
-			ADD(",%s,%d,%s", ck->urls[k].path ?: "", ck->urls[k].status_code,
+			ADD(",%s,%s,%s", ck->urls[k].path ?: "",
+			    cfg_url_status_str(&ck->urls[k], st, sizeof(st)),
 			    ck->urls[k].digest ?: "");
 		for (k = 0; k < ck->misc_path.argc; k++)
 			ADD(",%s", ck->misc_path.argv[k]);
