@@ -190,6 +190,8 @@ test_examples()
 	[ "$n" -gt 0 ]
 	ok $? "configs/ holds example configs ($n found)" ||
 		diag "no $CONFIGS_DIR/*.conf: the examples issue 5 asks for are missing"
+	"$LBCTL" check-config -c "$f" >/dev/null 2>&1
+	ok $? "check-config -c FILE, as up takes the file, works too"
 }
 
 test_bad_files()

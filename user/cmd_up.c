@@ -38,7 +38,7 @@ const char reload_usage[] =
 	"Re-reads the controller's config (as SIGHUP) and reports whether it was\n"
 	"applied; a config with errors is rejected whole and the old one stays.\n";
 const char check_config_usage[] =
-	"Usage: lbctl check-config FILE\n"
+	"Usage: lbctl check-config [-c] FILE\n"
 	"Parses a keepalived-style config and reports every error with file:line.\n";
 
 static int mkdir_p(const char *path)
@@ -355,7 +355,12 @@ int do_check_config(struct ctx *c, int argc, char **argv)
 {
 	struct cfg *cfg;
 
-	if (argc != 1)
+	/* -c FILE as `up` takes it */
+	if (argc == 2 && !strcmp(argv[0], "-c")) {
+		argc--;
+		argv++;
+	}
+	if (argc != 1 || !strcmp(argv[0], "-c"))
 		return usage_err(c, "check-config needs exactly one FILE (try '%s check-config help')",
 				 c->prog);
 	if (cfg_load(argv[0], &cfg))

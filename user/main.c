@@ -19,7 +19,7 @@ static void help(void)
 		"                                      start the controller on IFACE\n"
 		"  lbctl down IFACE                    stop it, detach, remove VIPs and pins\n"
 		"  lbctl reload [IFACE]                re-read the config (as SIGHUP)\n"
-		"  lbctl check-config FILE             validate a keepalived-style config\n"
+		"  lbctl check-config [-c] FILE        validate a keepalived-style config\n"
 		"  lbctl vip add VIP PORT tcp|udp [IFACE] [sched mh|sh] [persistence SECS]\n"
 		"                [timeout SECS] [table-size PRIME]\n"
 		"  lbctl vip del VIP PORT tcp|udp [IFACE]\n"
