@@ -655,8 +655,9 @@ static void test_warnings(void)
 		{ 3, "'notification_email' ignored: lbctl sends no mail" },
 		{ 6, "'smtp_server' ignored: lbctl sends no mail" },
 		{ 7, "'enable_snmp_vrrp' ignored: lbctl has no SNMP agent" },
-		{ 8, "'vrrp_skip_check_adv_addr' ignored: it has no effect in lbctl" },
-		{ 9, "'vrrp_garp_interval' ignored: it has no effect in lbctl" },
+		/* 8: vrrp_skip_check_adv_addr is what lbctl does: no warning */
+		{ 9, "'vrrp_garp_interval 0.001' ignored: lbctl sends a burst's gratuitous "
+		     "ARPs/NAs back to back" },
 		{ 10, "'max_auto_priority' ignored: it has no effect in lbctl" },
 		{ 11, "'lvs_id' ignored: lbctl does not use IPVS" },
 		{ 15, "'user' ignored: scripts run as the global script_user" },
@@ -974,6 +975,14 @@ static void test_vrrp_strict(void)
 	ASSERT_TRUE(strstr(r.out, "strict.conf:2: warning: vrrp_strict: authentication is ignored, "
 			   "as in keepalived; strict mode's other checks") != NULL,
 		    "vrrp_strict: the keyword says what lbctl does and does not do");
+	run_free(&r);
+	/* the lines keepalived's shipped file has, that say what lbctl does */
+	r = load_text("shipped.conf", "global_defs {\n vrrp_skip_check_adv_addr\n"
+		      " vrrp_garp_interval 0\n vrrp_gna_interval 0\n}\n"
+		      "virtual_server 10.0.0.3 80 {\n real_server 10.0.0.2 80 {\n }\n}\n");
+	ASSERT_TRUE(r.ret == 0 && r.cfg->n_warnings == 0,
+		    "vrrp_skip_check_adv_addr, vrrp_garp_interval 0, vrrp_gna_interval 0: "
+		    "accepted without a warning");
 	run_free(&r);
 }
 

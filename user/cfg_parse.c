@@ -683,6 +683,15 @@ static void h_vrrp_strict(struct parser *p, const struct stmt *st, void *obj)
 		     "are not made");
 }
 
+/* vrrp_garp_interval / vrrp_gna_interval: 0 (common in shipped configs) is
+ * what lbctl does, a burst back to back; another gap is not kept. */
+static void h_burst_interval(struct parser *p, const struct stmt *st, void *obj)
+{
+	if (strspn(st->arg->text, "0.") != strlen(st->arg->text))
+		warn(p, st->kw, "'%s %s' ignored: lbctl sends a burst's gratuitous "
+		     "ARPs/NAs back to back", st->k->name, st->arg->text);
+}
+
 /* vrrp_min_garp: one gratuitous ARP/NA, no second burst */
 static void h_min_garp(struct parser *p, const struct stmt *st, void *obj)
 {
@@ -770,10 +779,11 @@ static const struct kw global_kw[] = {
 	IGNORE("enable_dbus", N_DBUS),
 	IGNORE("dbus_service_name", N_DBUS),
 
-	IGNORE("vrrp_skip_check_adv_addr", N_NONE),
+	/* lbctl never compares advertised address lists: what this asks for */
+	FN("vrrp_skip_check_adv_addr", h_noop, 0, 1),
 	IGNORE("vrrp_check_unicast_src", N_NONE),
-	IGNORE("vrrp_garp_interval", N_NONE),
-	IGNORE("vrrp_gna_interval", N_NONE),
+	FN("vrrp_garp_interval", h_burst_interval, 1, 1),
+	FN("vrrp_gna_interval", h_burst_interval, 1, 1),
 	IGNORE("vrrp_garp_lower_prio_delay", N_NONE),
 	IGNORE("vrrp_garp_lower_prio_repeat", N_NONE),
 	IGNORE("vrrp_garp_extra_if", N_NONE),
