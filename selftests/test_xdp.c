@@ -2106,8 +2106,11 @@ static int send_flags(int svc, const char *src, uint16_t sport, uint8_t flags, s
 /* A client's FIN: the flow keeps its server while it lives, but expires
  * LB_CONN_FIN_TIMEOUT_S after its last packet even in a service without
  * a timeout, so that it cannot catch a later connection from the port. */
-/* Plants a FIN-marked entry for CL:SPORT naming bes[b], last seen at SEEN. */
-static void fin_planted(int svc, const char *cl, uint16_t sport, int b, __u64 seen)
+/* Plants an entry for CL:SPORT naming bes[b], last seen SECS_AGO seconds
+ * before NOW, with FLAGS: an entry naming another server than the table's
+ * shows who decides. */
+static void plant_conn(int svc, const char *cl, uint16_t sport, int b, __u64 now,
+		       unsigned int secs_ago, uint32_t flags)
 {
 	struct lb_flow key;
 	struct lb_conn c = { 0 };
@@ -2115,8 +2118,8 @@ static void fin_planted(int svc, const char *cl, uint16_t sport, int b, __u64 se
 	conn_get(svc, cl, sport, &key, &c);
 	c.backend_id = bes[b].id;
 	c.backend_gen = node_a.maps.be[bes[b].id].gen;
-	c.last_seen_ns = seen;
-	c.flags = LB_CONN_F_FIN;
+	c.last_seen_ns = now - secs_ago * 1000000000ull;
+	c.flags = flags;
 	if (bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY))
 		bail("conntrack update: %s", strerror(errno));
 }
@@ -2178,15 +2181,8 @@ static void test_fin(void)
 	other = be[0] == b ? be[1] : be[0];
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-	conn_get(svc, cl, 24000, &key, &c);
 
-	/* An entry naming another server shows who decides. */
-	c.backend_id = bes[other].id;
-	c.backend_gen = node_a.maps.be[bes[other].id].gen;
-	c.last_seen_ns = now - 1000ull * 1000000000ull;
-	c.flags = 0;
-	if (bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY))
-		bail("conntrack update: %s", strerror(errno));
+	plant_conn(svc, cl, 24000, other, now, 1000, 0);
 	ASSERT_EQ(send_next(svc, cl, 24000, F(conn_hit), &r), other,
 		  "fin: without a FIN, a flow idle 1000 s is kept (service timeout 0)");
 	ASSERT_EQ(send_flags(svc, cl, 24000, 0x11, &r), other,
@@ -2196,30 +2192,23 @@ static void test_fin(void)
 	ASSERT_TRUE(c.last_seen_ns + 2000000000ull > now,
 		    "fin: ... seen now (a FIN after 1000 s of silence starts its 10 s afresh)");
 
-	c.last_seen_ns = now - (LB_CONN_FIN_TIMEOUT_S - 1) * 1000000000ull;
-	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	plant_conn(svc, cl, 24000, other, now, LB_CONN_FIN_TIMEOUT_S - 1, LB_CONN_F_FIN);
 	ASSERT_EQ(send_next(svc, cl, 24000, F(conn_hit), &r), other,
 		  "fin: after the FIN, a flow idle 9 s keeps its server (the server may still send)");
 
-	c.last_seen_ns = now - (LB_CONN_FIN_TIMEOUT_S + 2) * 1000000000ull;
-	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	plant_conn(svc, cl, 24000, other, now, LB_CONN_FIN_TIMEOUT_S + 2, LB_CONN_F_FIN);
 	b = send_next(svc, cl, 24000, F(conn_expired), &r);
 	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24000, false),
 		    "fin: idle 12 s after the FIN: expired, placed by the table again (conn_expired)");
 
 	/* A reset of an expired entry is no connection's: placed by the table. */
-	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	plant_conn(svc, cl, 24000, other, now, LB_CONN_FIN_TIMEOUT_S + 2, LB_CONN_F_FIN);
 	b = send_flags(svc, cl, 24000, 0x14, &r);
 	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24000, false) &&
 		    !conn_get(svc, cl, 24000, &key, &c),
 		    "fin: a reset of an expired entry goes by the table, and the entry goes");
-	conn_get(svc, cl, 24000, &key, &c);
 
-	c.backend_id = bes[other].id;
-	c.backend_gen = node_a.maps.be[bes[other].id].gen;
-	c.flags = LB_CONN_F_FIN;
-	c.last_seen_ns = now;
-	bpf_map_update_elem(node_a.maps.fd[LB_M_CONNTRACK], &key, &c, BPF_ANY);
+	plant_conn(svc, cl, 24000, other, now, 0, LB_CONN_F_FIN);
 	send_flow(svc, cl, 24000, &r);
 	ASSERT_TRUE(conn_get(svc, cl, 24000, &key, &c) && !(c.flags & LB_CONN_F_FIN),
 		    "fin: a SYN from the port (a new connection) clears the mark");
@@ -2232,14 +2221,14 @@ static void test_fin(void)
 	/* lvs_timeouts tcp 5 tcpfin 3: after the FIN, tcpfin, as in IPVS */
 	if (lb_svc_set_opts(&node_a.maps, svcs[svc].id, &tcp5fin3))
 		bail("lb_svc_set_opts");
-	fin_planted(svc, cl, 24003, other, now - 5 * 1000000000ull);
+	plant_conn(svc, cl, 24003, other, now, 5, LB_CONN_F_FIN);
 	b = send_next(svc, cl, 24003, F(conn_expired), &r);
 	ASSERT_TRUE(b >= 0 && bes[b].id == table_pick(svc, cl, 24003, false),
 		    "fin: lvs_timeouts tcp 5 tcpfin 3: idle 5 s after the FIN -> expired");
 	/* lvs_timeouts tcp 5: after the FIN, the default tcpfin (10 s) */
 	if (lb_svc_set_opts(&node_a.maps, svcs[svc].id, &tcp5))
 		bail("lb_svc_set_opts");
-	fin_planted(svc, cl, 24004, other, now - 7 * 1000000000ull);
+	plant_conn(svc, cl, 24004, other, now, 7, LB_CONN_F_FIN);
 	ASSERT_EQ(send_next(svc, cl, 24004, F(conn_hit), &r), other,
 		  "fin: lvs_timeouts tcp 5: idle 7 s after the FIN -> kept (tcpfin 10 s applies)");
 

@@ -351,27 +351,19 @@ static void extra_metrics(FILE *f, void *arg)
 /* Rendered here (memory only), written by the textfile thread. */
 static void write_textfile(struct ctl *c, const char *tf)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *text;
+	size_t len;
 	int err;
 
 	if (!c->textfile && !(c->textfile = textfile_start())) {
 		pr_warn("textfile %s: cannot start its writer: %s", tf, strerror(errno));
 		return;
 	}
-	f = open_memstream(&text, &len);
-	if (!f)
-		return;
-	err = prom_render(f, &c->maps, c->ifname, extra_metrics, c);
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (err) {
+	err = prom_render_text(&c->maps, c->ifname, extra_metrics, c, &text, &len);
+	if (err)
 		pr_warn("textfile %s: %s", tf, strerror(-err));
-		free(text);
-		return;
-	}
-	textfile_put(c->textfile, tf, text, len);
+	else
+		textfile_put(c->textfile, tf, text, len);
 }
 
 static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)

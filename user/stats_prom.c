@@ -208,8 +208,8 @@ static void write_backends(FILE *f, struct lb_maps *m, const char *ifname)
 		}
 }
 
-int prom_render(FILE *f, struct lb_maps *m, const char *ifname,
-		void (*extra)(FILE *f, void *arg), void *arg)
+static int prom_render(FILE *f, struct lb_maps *m, const char *ifname,
+		       void (*extra)(FILE *f, void *arg), void *arg)
 {
 	struct lb_global_stats g;
 	bool locked = m->locked;
@@ -254,19 +254,34 @@ int prom_write_text(const char *path, const char *text, size_t len)
 	return err;
 }
 
-int prom_write(struct lb_maps *m, const char *ifname, const char *path,
-	       void (*extra)(FILE *f, void *arg), void *arg)
+int prom_render_text(struct lb_maps *m, const char *ifname,
+		     void (*extra)(FILE *f, void *arg), void *arg, char **text, size_t *len)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f;
 	int err;
 
+	*text = NULL;
+	*len = 0;
+	f = open_memstream(text, len);
 	if (!f)
 		return -ENOMEM;
 	err = prom_render(f, m, ifname, extra, arg);
 	if (fclose(f) && !err)
 		err = -ENOMEM;
+	if (err) {
+		free(*text);
+		*text = NULL;
+	}
+	return err;
+}
+
+int prom_write(struct lb_maps *m, const char *ifname, const char *path,
+	       void (*extra)(FILE *f, void *arg), void *arg)
+{
+	char *text;
+	size_t len;
+	int err = prom_render_text(m, ifname, extra, arg, &text, &len);
+
 	if (!err)
 		err = prom_write_text(path, text, len);
 	free(text);

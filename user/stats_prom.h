@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include "lb_maps.h"
 
-/* The whole text into f; extra (may be NULL) appends the controller's
- * own families (health, VRRP). */
-int prom_render(FILE *f, struct lb_maps *m, const char *ifname,
-		void (*extra)(FILE *f, void *arg), void *arg);
+/* The whole text in memory (*text malloc'd, the caller frees it); extra
+ * (may be NULL) appends the controller's own families (health, VRRP). */
+int prom_render_text(struct lb_maps *m, const char *ifname,
+		     void (*extra)(FILE *f, void *arg), void *arg, char **text, size_t *len);
 /* text to PATH.tmp (mode 0644), renamed to PATH. */
 int prom_write_text(const char *path, const char *text, size_t len);
 /* Both in one go. */
